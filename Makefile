@@ -1,0 +1,50 @@
+# caseaudit: the two commands of the README are `make report` and `make test`.
+# Everything else is a convenience. The project environment is .venv/, made from pyproject.toml.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+KERNEL := caseaudit
+export PATH := $(abspath $(BIN)):$(PATH)
+# pre-commit keeps its cache in the project so CI and developers need nothing outside it
+export PRE_COMMIT_HOME := $(abspath $(VENV))/pre-commit-cache
+
+.PHONY: venv report test lint lab bench sample clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "caseaudit needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (caseaudit)" >/dev/null
+	touch $@
+
+venv: $(STAMP)  ## create the project environment and register its Jupyter kernel
+
+report: $(STAMP)  ## build every bundled audit's report into outputs/
+	$(BIN)/caseaudit batch params/
+
+test: $(STAMP)  ## lint, then run the whole test suite (what CI runs)
+	bash scripts/install-chromium.sh
+	$(MAKE) --no-print-directory lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)  ## the pre-commit hooks over every file (ruff, notebook outputs, large files)
+	$(BIN)/pre-commit run --all-files --show-diff-on-failure
+
+lab: $(STAMP)  ## start JupyterLab with the project's kernel
+	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
+	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)  ## the speed and memory benchmark (prints ratios)
+	$(BIN)/python benchmarks/bench.py
+
+sample: $(STAMP)  ## regenerate the bundled synthetic sample audits
+	$(BIN)/python scripts/make_sample_data.py
+
+clean:  ## remove the environment and every output
+	rm -rf $(VENV) outputs/*/ .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,173 @@
+"""The `caseaudit` command: validate, template, score, report and batch.
+
+Exit status: 0 success (warnings allowed), 2 a problem with the user's input (one line per
+problem, never a traceback), 1 a fault of the program itself, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from caseaudit_lib.errors import CaseAuditError
+
+EXIT_OK, EXIT_FAULT, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _version() -> str:
+    from caseaudit_lib import __version__
+
+    return __version__
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from caseaudit_lib.audit import validate_file
+    from caseaudit_lib.framework import load_framework
+
+    framework = load_framework(args.framework)
+    problems = validate_file(Path(args.file), framework)
+    for problem in problems:
+        print(problem)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    print(f"{args.file}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return EXIT_INPUT if errors else EXIT_OK
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from caseaudit_lib.template import write_template
+
+    out = write_template(args.framework, Path(args.out), n_cases=args.cases)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def _cmd_frameworks(args: argparse.Namespace) -> int:
+    from caseaudit_lib.framework import available_frameworks, load_framework
+
+    for name in available_frameworks():
+        framework = load_framework(name)
+        print(f"{name}\t{framework.title} ({len(framework.questions)} questions)")
+    return EXIT_OK
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from caseaudit_lib.params import load_params
+    from caseaudit_lib.pipeline import score_params, summary_table, write_tables
+
+    params = load_params(Path(args.params))
+    results = score_params(params)
+    out_dir = write_tables(results, Path(args.out) if args.out else None)
+    for warning in results.audit.warnings:
+        print(warning, file=sys.stderr)
+    print(summary_table(results))
+    print(f"\nScore tables written to {out_dir}")
+    return EXIT_OK
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from caseaudit_lib.batch import run_batch
+    from caseaudit_lib.report import build_audit, report_inputs
+
+    summary = run_batch(
+        [Path(args.params)],
+        build_audit,
+        inputs_of=report_inputs,
+        workers=1,
+        force=True,
+        progress=False,
+    )
+    print(summary.table())
+    return summary.exit_code
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from caseaudit_lib.batch import run_batch
+    from caseaudit_lib.report import build_audit, find_params_files, report_inputs, worker_setup
+
+    files = find_params_files([Path(p) for p in args.params])
+    summary = run_batch(
+        files,
+        build_audit,
+        inputs_of=report_inputs,
+        workers=args.workers,
+        force=args.force,
+        progress=not args.no_progress,
+        initializer=worker_setup,
+    )
+    print(summary.table())
+    return summary.exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the `caseaudit` command."""
+    parser = argparse.ArgumentParser(
+        prog="caseaudit",
+        description="Youth justice case file audits: validate, score, compare and report.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--traceback", action="store_true", help="show the Python traceback of a program fault"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check an audit scoring file, one line per problem")
+    p.add_argument("file", help="the scoring file (.xlsx, .ods, .csv, ...)")
+    p.add_argument("--framework", required=True, help="framework name or path to a YAML file")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("template", help="write a blank scoring workbook for auditors")
+    p.add_argument("out", help="the workbook to write (.xlsx)")
+    p.add_argument("--framework", required=True, help="framework name or path to a YAML file")
+    p.add_argument("--cases", type=int, default=20, help="rows for cases (default 20)")
+    p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("frameworks", help="list the frameworks shipped with caseaudit")
+    p.set_defaults(func=_cmd_frameworks)
+
+    p = sub.add_parser("score", help="score one audit and write its tables")
+    p.add_argument("params", help="the audit's params file, e.g. params/bromley-2016.yaml")
+    p.add_argument("--out", help="folder for the tables (default outputs/<audit_id>/tables)")
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("report", help="build one audit's HTML report, notebooks and tables")
+    p.add_argument("params", help="the audit's params file")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("batch", help="build every audit's report, in parallel, skipping unchanged")
+    p.add_argument("params", nargs="*", default=["params"], help="params files or folders")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_batch)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `caseaudit` command and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CaseAuditError as error:
+        for line in error.lines():
+            print(line, file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("caseaudit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a fault of the program, not of the input
+        if args.traceback:
+            raise
+        print(
+            f"caseaudit: internal error: {type(error).__name__}: {error} "
+            "(this is a bug; rerun with --traceback and report it)",
+            file=sys.stderr,
+        )
+        return EXIT_FAULT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

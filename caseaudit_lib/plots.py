@@ -1,0 +1,680 @@
+"""The charts of an audit report, all in one house style (see :mod:`caseaudit_lib.style`).
+
+Every chart function follows seaborn's vocabulary: it takes a tidy table as ``data=`` (one of the
+score tables of docs/design.md), an optional ``ax=`` to draw into, and returns the Axes. Every
+percentage carries its 95% interval, scores sit on a 0-100 axis in front of the framework's rating
+bands, each row shows its ``n``, and a missing score is drawn as "no data", never as 0.
+
+Alt text: each chart describes what it shows, numbers included, and stores that description as
+the figure's label (``Figure.set_label``), a plain matplotlib property that travels with the
+figure. Read it with :func:`alt_text` to fill an ``<img alt>``; :func:`figure_to_png_bytes` also
+writes it into the PNG's ``Description``. A chart drawn into one panel of a figure that already
+has alt text appends its own sentences, so a multi-panel figure describes every panel.
+
+Figures made here come from pyplot (so they show inline in a notebook); release them with
+:func:`close` once embedded.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.collections import PatchCollection
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+from caseaudit_lib import style
+from caseaudit_lib.answers import ANSWER_LEVELS, NOT_ANSWERED
+
+if TYPE_CHECKING:
+    from caseaudit_lib.framework import Band, Framework
+
+    BandsLike: TypeAlias = Framework | Sequence[Band] | Sequence[tuple[str, float]] | None
+
+_Chart = TypeVar("_Chart", bound=Callable[..., Axes])
+
+SCORE_LABEL = "Cases judged sufficient (%)"
+DIFF_LABEL = "Difference from the other auditors (percentage points)"
+# gids let tests (and anyone post-processing a figure) find the parts of a chart.
+INTERVAL_GID = style.INTERVAL_GID
+POINT_GID = "caseaudit-point"
+BASELINE_GID = "caseaudit-baseline"
+NO_DATA = style.NO_DATA
+SCORE_COLUMNS = ("score_pct", "ci_low_pct", "ci_high_pct", "n_applicable")
+COMPARISON_COLUMNS = (
+    "theme_id baseline_id baseline_kind baseline_pct baseline_rating current_pct change_pts"
+)
+BAND_PAD = 24  # points between plot and title when band names sit above the plot
+
+
+# --- alt text, export, closing ------------------------------------------------------------
+
+
+def _root(fig_or_ax: Figure | Axes) -> Figure:
+    """Return the top-level Figure of an Axes, SubFigure or Figure."""
+    fig = fig_or_ax.figure
+    while fig.figure is not fig:
+        fig = fig.figure
+    return fig
+
+
+def alt_text(fig: Figure | Axes) -> str:
+    """Return the alt text a chart stored on its figure ("" if none)."""
+    return _root(fig).get_label() or ""
+
+
+def set_alt_text(fig: Figure | Axes, text: str) -> None:
+    """Store alt text on a figure, appending when another panel already described itself."""
+    root = _root(fig)
+    old = root.get_label() or ""
+    replace = not old or len(root.axes) <= 1 or text in old
+    root.set_label(text if replace else f"{old} {text}")
+
+
+def figure_to_png_bytes(fig: Figure | Axes, dpi: int = style.DPI) -> bytes:
+    """Return the figure as PNG bytes, cropped to its content, with its alt text as Description."""
+    root = _root(fig)
+    buffer = io.BytesIO()
+    # Constrained layout settles over a draw or two; drawing first makes every save identical.
+    root.draw_without_rendering()
+    # Software=None keeps the bytes identical between runs, so unchanged charts do not churn.
+    metadata = {"Software": None, "Description": alt_text(root) or None}
+    root.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata=metadata)
+    return buffer.getvalue()
+
+
+def close(fig: Figure | Axes) -> None:
+    """Release a figure made by these functions (pyplot keeps it alive until closed)."""
+    plt.close(_root(fig))
+
+
+def _styled(chart: _Chart) -> _Chart:
+    """Run a chart function inside the house style, restoring the caller's rcParams after."""
+
+    @functools.wraps(chart)
+    def styled(*args: Any, **kwargs: Any) -> Axes:
+        with style.house_style():
+            return chart(*args, **kwargs)
+
+    return styled  # type: ignore[return-value]
+
+
+# --- shared drawing -----------------------------------------------------------------------
+
+
+def _new_axes(ax: Axes | None, rows: int = 0, per_row: float = 0.42) -> Axes:
+    """Return the given Axes, or a new one on an A4-width figure tall enough for the rows."""
+    if ax is not None:
+        return ax
+    height = min(max(style.FIGSIZE[1], 1.6 + per_row * rows), style.MAX_HEIGHT)
+    _, new = plt.subplots(figsize=(style.FIGSIZE[0], height), layout="constrained")
+    return new
+
+
+def _row_axis(ax: Axes, labels: Sequence[str], xlim: tuple[float, float], xlabel: str) -> None:
+    """Label one row per item, top to bottom, against a fixed x scale."""
+    ax.set_yticks(np.arange(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlim(*xlim)
+    ax.set_xlabel(xlabel)
+
+
+def _finish(ax: Axes, title: str, alt: str, *, pad: float = 8) -> Axes:
+    """Set the title (``pad`` points above the plot, room for band names) and the alt text."""
+    ax.set_title(title, loc="left", pad=pad)
+    ax.spines[["top", "right"]].set_visible(False)
+    set_alt_text(ax, alt)
+    return ax
+
+
+def _num(data: pd.DataFrame, column: str) -> np.ndarray:
+    """Return a column as floats (NaN where missing, or where the column is absent)."""
+    if column not in data:
+        return np.full(len(data), np.nan)
+    return pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _require(data: pd.DataFrame, columns: str, chart: str) -> None:
+    """Fail early, naming the columns (space-separated) a chart needs and did not get."""
+    missing = [c for c in columns.split() if c not in data]
+    if missing:
+        raise ValueError(f"{chart}: data has no column(s) {', '.join(missing)}")
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0f}%"
+
+
+def _n(n: float) -> str:
+    return "" if np.isnan(n) else f"n = {n:.0f}"
+
+
+def _wrap(text: Any, width: int = 28) -> str:
+    return textwrap.fill(str(text) if pd.notna(text) else "", width, break_long_words=False)
+
+
+def _score_words(label: str, score: float, low: float, high: float, n: float, rating: Any) -> str:
+    """Return one score in words, for the alt text."""
+    n_text = _n(n) or "n unknown"
+    if np.isnan(score):
+        return f"{label}: {NO_DATA} ({n_text})."
+    rated = f", rated {rating}" if isinstance(rating, str) and rating else ""
+    interval = f", 95% interval {_pct(low)} to {_pct(high)}" if not np.isnan(low + high) else ""
+    return f"{label}: {_pct(score)}{interval} ({n_text}){rated}."
+
+
+def _score_rows(ax: Axes | None, data: pd.DataFrame, labels: list[str], bands: Any) -> Axes:
+    """Draw a point with its interval per row of scores, rating bands behind, n beside."""
+    ax = _new_axes(ax, len(data), per_row=0.5 if any("\n" in t for t in labels) else 0.42)
+    pos = np.arange(len(data), dtype=float)
+    score, low, high, n = (_num(data, c) for c in SCORE_COLUMNS)
+    style.draw_bands(ax, bands, along="x")
+    style.draw_intervals(ax, pos, low, high, along="x")
+    has = ~np.isnan(score)
+    ax.scatter(score[has], pos[has], gid=POINT_GID, **style.CURRENT_POINT)
+    style.draw_no_data(ax, pos[~has])
+    style.draw_notes(ax, pos, [_n(v) for v in n])
+    _row_axis(ax, labels, (0, 100), SCORE_LABEL)
+    return ax
+
+
+def _score_rows_words(data: pd.DataFrame, labels: list[str]) -> str:
+    """Return every row of a score chart in words."""
+    ratings = data["rating"].tolist() if "rating" in data else [None] * len(data)
+    plain = [t.replace("\n", " ") for t in labels]
+    columns = (_num(data, c) for c in SCORE_COLUMNS)
+    return " ".join(map(_score_words, plain, *columns, ratings))
+
+
+# --- the charts ---------------------------------------------------------------------------
+
+
+@_styled
+def theme_scores_chart(
+    data: pd.DataFrame, *, bands: BandsLike, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """Plot each theme's score with its 95% interval, in front of the rating bands.
+
+    Args:
+        data: the ``themes`` score table (theme, score_pct, ci_low_pct, ci_high_pct,
+            n_applicable, rating), one row per theme in the order to show.
+        bands: the framework (or its bands, or ``(label, min_pct)`` pairs); None for no bands.
+        ax: an Axes to draw into; a new A4-width figure when None.
+        title: the title; "Theme scores" when None.
+
+    Returns:
+        The Axes drawn on; its figure carries the alt text (see :func:`alt_text`).
+
+    """
+    _require(data, "theme score_pct ci_low_pct ci_high_pct n_applicable", "theme_scores_chart")
+    labels = [_wrap(t) for t in data["theme"]]
+    ax = _score_rows(ax, data, labels, bands)
+    alt = "Theme scores with 95% intervals, 0 to 100%. " + _score_rows_words(data, labels)
+    return _finish(ax, title or "Theme scores", alt, pad=BAND_PAD if bands else 8)
+
+
+@_styled
+def question_scores_chart(
+    data: pd.DataFrame,
+    *,
+    theme_id: str,
+    bands: BandsLike,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Plot the score of each question of one theme with its 95% interval, bands behind.
+
+    Args:
+        data: the ``questions`` score table (theme_id, question_id, question, score_pct,
+            ci_low_pct, ci_high_pct, n_applicable, rating).
+        theme_id: the theme whose questions to show, in table order.
+        bands: the framework (whose theme name then goes in the title), its bands, or pairs.
+        ax: an Axes to draw into; a new figure when None.
+        title: the title; "Question scores: <theme name>" when None.
+
+    Returns:
+        The Axes drawn on.
+
+    """
+    _require(
+        data, "theme_id question_id question " + " ".join(SCORE_COLUMNS), "question_scores_chart"
+    )
+    rows = data[data["theme_id"] == theme_id]
+    labels = [
+        _wrap(f"{qid}  " + textwrap.shorten(str(text), 80, placeholder="…"), 42)
+        for qid, text in zip(rows["question_id"], rows["question"].fillna(""), strict=True)
+    ]
+    name = _theme_name(bands, theme_id)
+    ax = _score_rows(ax, rows, labels, bands)
+    alt = f"Question scores for {name}, with 95% intervals, 0 to 100%. "
+    alt += _score_rows_words(rows, labels)
+    return _finish(ax, title or f"Question scores: {name}", alt, pad=BAND_PAD if bands else 8)
+
+
+def _theme_name(source: Any, theme_id: str) -> str:
+    """Return a theme's name from a Framework, or the id itself."""
+    try:
+        return source.theme(theme_id).name
+    except (AttributeError, KeyError, LookupError):
+        return theme_id
+
+
+@_styled
+def comparison_chart(
+    data: pd.DataFrame,
+    *,
+    bands: BandsLike,
+    themes: pd.DataFrame | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Plot each theme's baseline and current score as a dumbbell, current with its interval.
+
+    A baseline that is only a judgement in words (``baseline_kind == "judgements"``) is shown
+    as a text label on its row, never as a point or a number. With several baselines each
+    theme gets one row per baseline.
+
+    Args:
+        data: the comparison table (theme_id, baseline_id, baseline_kind, baseline_pct,
+            baseline_rating, current_pct, change_pts, change_ci_low_pts, change_ci_high_pts,
+            verdict), one row per theme and baseline.
+        bands: the framework (or its bands, or pairs); None for no bands.
+        themes: the ``themes`` score table, for the current intervals, ``n`` and theme names;
+            needed unless ``data`` itself has current_ci_low_pct, current_ci_high_pct and
+            current_n.
+        ax: an Axes to draw into; a new figure when None.
+        title: the title; "Change since the baseline" when None.
+
+    Returns:
+        The Axes drawn on.
+
+    """
+    _require(data, COMPARISON_COLUMNS, "comparison_chart")
+    rows = _with_current(data, themes)
+    several = rows["baseline_id"].nunique() > 1
+    labels = [
+        _wrap(t) + (f"\nvs {b}" if several else "")
+        for t, b in zip(rows["theme"], rows["baseline_id"], strict=True)
+    ]
+    ax = _new_axes(ax, len(rows), per_row=0.5)
+    pos = np.arange(len(rows), dtype=float)
+    style.draw_bands(ax, bands, along="x")
+    now, base = _num(rows, "current_pct"), _num(rows, "baseline_pct")
+    judged = (rows["baseline_kind"] == "judgements").to_numpy(dtype=bool)
+    pair = ~judged & ~np.isnan(base) & ~np.isnan(now)
+    ax.hlines(pos[pair], base[pair], now[pair], colors="#999999", lw=1, zorder=2)
+    shown = ~judged & ~np.isnan(base)
+    ax.scatter(base[shown], pos[shown], gid=BASELINE_GID, **style.BASELINE_POINT)
+    style.draw_intervals(
+        ax, pos, _num(rows, "current_ci_low_pct"), _num(rows, "current_ci_high_pct")
+    )
+    ax.scatter(now[~np.isnan(now)], pos[~np.isnan(now)], gid=POINT_GID, **style.CURRENT_POINT)
+    style.draw_no_data(ax, pos[np.isnan(now)])
+    for p, word, current in zip(
+        pos[judged], rows["baseline_rating"][judged], now[judged], strict=True
+    ):
+        # On the side away from the current point (or its "no data"), so neither hides the other.
+        left = not np.isnan(current) and current >= 50
+        text = f"Baseline judgement: {word}" if _is_word(word) else "Not in the baseline"
+        ax.text(
+            2 if left else 98,
+            p,
+            text,
+            ha="left" if left else "right",
+            va="center",
+            **style.JUDGEMENT_TEXT,
+        )
+    style.draw_notes(ax, pos, [_change_note(r) for r in rows.itertuples()])
+    _row_axis(ax, labels, (0, 100), SCORE_LABEL)
+    ax.legend(handles=_comparison_legend(), loc="upper left", bbox_to_anchor=(0, -0.12), ncol=3)
+    words = " ".join(_comparison_words(r) for r in rows.itertuples())
+    alt = f"Change since the baseline, theme by theme, 0 to 100%. {words}"
+    return _finish(ax, title or "Change since the baseline", alt, pad=BAND_PAD if bands else 8)
+
+
+def _with_current(data: pd.DataFrame, themes: pd.DataFrame | None) -> pd.DataFrame:
+    """Return the comparison rows with theme, current_ci_low_pct/high_pct and current_n."""
+    rows = data.reset_index(drop=True)
+    if themes is not None:
+        names = {
+            "ci_low_pct": "current_ci_low_pct",
+            "ci_high_pct": "current_ci_high_pct",
+            "n_applicable": "current_n",
+        }
+        extra = themes.reindex(columns=["theme_id", "theme", *names]).rename(columns=names)
+        extra = extra.drop_duplicates("theme_id")
+        rows = rows.drop(columns=[c for c in extra if c in rows and c != "theme_id"])
+        rows = rows.merge(extra, on="theme_id", how="left")
+    elif not {"current_ci_low_pct", "current_ci_high_pct", "current_n"} <= set(rows):
+        raise ValueError("comparison_chart: pass themes= (the theme scores) for the intervals")
+    rows["theme"] = rows.get("theme", rows["theme_id"]).fillna(rows["theme_id"])
+    return rows
+
+
+def _change_note(row: Any) -> str:
+    """Return the note beside one comparison row: n, then the change and its interval."""
+    n = _n(float(row.current_n))
+    if row.baseline_kind == "judgements" or pd.isna(row.change_pts):
+        return n
+    low, high = (
+        getattr(row, "change_ci_low_pts", np.nan),
+        getattr(row, "change_ci_high_pts", np.nan),
+    )
+    interval = f" ({low:+.0f} to {high:+.0f})" if pd.notna(low) and pd.notna(high) else ""
+    return f"{n}\n{row.change_pts:+.0f} pts{interval}"
+
+
+def _is_word(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _comparison_words(row: Any) -> str:
+    """Return one comparison row in words, for the alt text."""
+    if row.baseline_kind == "judgements":
+        word = row.baseline_rating
+        base = f"baseline judgement {word}" if _is_word(word) else "not in the baseline"
+    else:
+        base = (
+            "no baseline figure"
+            if pd.isna(row.baseline_pct)
+            else f"baseline {_pct(row.baseline_pct)}"
+        )
+    now = NO_DATA if pd.isna(row.current_pct) else f"now {_pct(row.current_pct)}"
+    if pd.notna(row.current_pct) and pd.notna(row.current_ci_low_pct):
+        now += f" (95% interval {_pct(row.current_ci_low_pct)} to {_pct(row.current_ci_high_pct)})"
+    now += f", {_n(float(row.current_n))}" if pd.notna(row.current_n) else ""
+    change = f"; change {row.change_pts:+.0f} points" if pd.notna(row.change_pts) else ""
+    verdict = getattr(row, "verdict", None)
+    verdict = f", {verdict}" if isinstance(verdict, str) and verdict else ""
+    return f"{row.theme} ({row.baseline_id}): {base}, {now}{change}{verdict}."
+
+
+def _comparison_legend() -> list[Line2D]:
+    base = style.BASELINE_POINT
+    return [
+        Line2D([], [], marker="o", ls="", color=style.CURRENT_COLOUR, label="This audit"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            mfc="white",
+            mec=base["edgecolor"],
+            mew=base["linewidth"],
+            label="Baseline",
+        ),
+        Line2D([], [], color="#222222", lw=style.INTERVAL_LINE["lw"], label="95% interval"),
+    ]
+
+
+@_styled
+def trend_chart(
+    data: pd.DataFrame,
+    *,
+    bands: BandsLike,
+    theme_id: str | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Plot scores over successive audits, one line per theme (or one theme), with intervals.
+
+    Audits are placed in date order, evenly spaced; a missing score leaves a gap in its line
+    and a "no data" mark.
+
+    Args:
+        data: the trend table (audit_id, audit_date, theme_id, theme, score_pct, ci_low_pct,
+            ci_high_pct, n_applicable, rating).
+        bands: the framework (or its bands, or pairs); None for no bands.
+        theme_id: one theme to show; every theme when None.
+        ax: an Axes to draw into; a new figure when None.
+        title: the title; "Scores over time" (with the theme's name) when None.
+
+    Returns:
+        The Axes drawn on.
+
+    """
+    _require(data, "audit_id audit_date theme_id theme " + " ".join(SCORE_COLUMNS), "trend_chart")
+    rows = data if theme_id is None else data[data["theme_id"] == theme_id]
+    audits = _audit_order(rows)
+    ax = _new_axes(ax)
+    style.draw_bands(ax, bands, along="y")
+    theme_ids = list(dict.fromkeys(rows["theme_id"]))
+    words = []
+    for i, tid in enumerate(theme_ids):
+        one = rows[rows["theme_id"] == tid]
+        x = one["audit_id"].map(audits).to_numpy(dtype=float) + _dodge(i, len(theme_ids))
+        words.append(_trend_line(ax, one, x, i))
+    ax.set_xticks(range(len(audits)), [_audit_label(a, rows) for a in audits])
+    ax.set_xlim(-0.5, max(len(audits) - 0.5, 0.5))
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("Audit")
+    ax.set_ylabel(SCORE_LABEL)
+    if len(theme_ids) > 1:
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), ncol=min(3, len(theme_ids)))
+    name = rows["theme"].iloc[0] if len(theme_ids) == 1 else None
+    alt = "Scores over time with 95% intervals, 0 to 100%. " + " ".join(words)
+    return _finish(ax, title or "Scores over time" + (f": {name}" if name else ""), alt)
+
+
+def _audit_order(rows: pd.DataFrame) -> dict[str, int]:
+    """Return each audit's position on the x axis: by date, then by id."""
+    audits = rows[["audit_id", "audit_date"]].drop_duplicates("audit_id")
+    audits = audits.assign(_when=pd.to_datetime(audits["audit_date"], errors="coerce"))
+    ordered = audits.sort_values(["_when", "audit_id"], na_position="last")["audit_id"]
+    return {a: i for i, a in enumerate(ordered)}
+
+
+def _audit_label(audit_id: str, rows: pd.DataFrame) -> str:
+    """Return an x tick label: the audit id and its month."""
+    date = rows.loc[rows["audit_id"] == audit_id, "audit_date"].iloc[0]
+    when = pd.to_datetime(date, errors="coerce")
+    return f"{audit_id}\n{when:%b %Y}" if pd.notna(when) else str(audit_id)
+
+
+def _dodge(i: int, k: int) -> float:
+    """Return the small x shift that keeps several themes' intervals apart."""
+    return (i - (k - 1) / 2) * min(0.1, 0.5 / max(k, 1))
+
+
+def _trend_line(ax: Axes, one: pd.DataFrame, x: np.ndarray, i: int) -> str:
+    """Draw one theme's line, intervals, n and no-data marks; return it in words."""
+    colour, marker = style.PALETTE[i % len(style.PALETTE)], style.MARKERS[i % len(style.MARKERS)]
+    order = np.argsort(x)
+    one, x = one.iloc[order], x[order]
+    score, low, high, n = (_num(one, c) for c in SCORE_COLUMNS)
+    name = str(one["theme"].iloc[0])
+    style.draw_intervals(ax, x, low, high, along="y", colour=colour)
+    ax.plot(
+        x, score, color=colour, marker=marker, ms=6, lw=1.6, zorder=4, label=name, gid=POINT_GID
+    )
+    style.draw_no_data(ax, x[np.isnan(score)], at=2, along="y")
+    for xi, lo, ni in zip(x, low, n, strict=True):
+        if not (np.isnan(lo) or np.isnan(ni)):  # under the interval, upright, so themes don't clash
+            ax.annotate(
+                _n(ni),
+                (xi, lo),
+                xytext=(0, -3),
+                textcoords="offset points",
+                rotation=90,
+                ha="center",
+                va="top",
+                fontsize=6.5,
+                color=colour,
+            )
+    ratings = one["rating"].tolist() if "rating" in one else [None] * len(one)
+    audits = one["audit_id"].astype(str).tolist()
+    return f"{name}: " + " ".join(map(_score_words, audits, score, low, high, n, ratings))
+
+
+@_styled
+def case_heatmap(data: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Show every case's answer to every question as a grid, coloured and hatched by answer.
+
+    Args:
+        data: an answers-like tidy table (case_id, question_id, answer; optional marking, of
+            which only "first" rows are used, and theme_id, which draws a line between
+            themes). A case with no row for a question counts as not answered.
+        ax: an Axes to draw into; a new figure when None.
+        title: the title; "Answers by case and question" when None.
+
+    Returns:
+        The Axes drawn on.
+
+    """
+    _require(data, "case_id question_id answer", "case_heatmap")
+    rows = data[data["marking"] == "first"] if "marking" in data else data
+    codes = _answer_codes(rows)
+    ax = _new_axes(ax, len(codes), per_row=0.2)
+    colours = [style.ANSWER_COLOURS[a] for a in ANSWER_LEVELS]
+    sns.heatmap(
+        codes,
+        ax=ax,
+        cmap=ListedColormap(colours),
+        vmin=-0.5,
+        vmax=len(colours) - 0.5,
+        cbar=False,
+        linewidths=0.4,
+        linecolor="#BBBBBB",
+    )
+    _hatch_cells(ax, codes.to_numpy())
+    _theme_dividers(ax, rows, list(codes.columns))
+    ax.set_xlabel("Question")
+    ax.set_ylabel("Case")
+    ax.tick_params(axis="x", labelsize=7 if codes.shape[1] > 20 else 8.5, rotation=90)
+    ax.tick_params(axis="y", labelsize=7 if codes.shape[0] > 30 else 8.5, rotation=0)
+    handles = [
+        Patch(
+            facecolor=style.ANSWER_COLOURS[a],
+            hatch=style.ANSWER_HATCHES[a],
+            edgecolor="#333333",
+            lw=0.6,
+            label=a.capitalize(),
+        )
+        for a in ANSWER_LEVELS
+    ]
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4, handleheight=1.2)
+    counts = pd.Series(codes.to_numpy().ravel()).value_counts()
+    tally = ", ".join(f"{int(counts.get(i, 0))} {a}" for i, a in enumerate(ANSWER_LEVELS))
+    alt = f"Grid of the answers of {codes.shape[0]} cases to {codes.shape[1]} questions: {tally}."
+    return _finish(ax, title or "Answers by case and question", alt, pad=26)
+
+
+def _answer_codes(rows: pd.DataFrame) -> pd.DataFrame:
+    """Return a case x question table of answer codes (positions in ANSWER_LEVELS)."""
+    code = rows["answer"].astype(object).map({a: i for i, a in enumerate(ANSWER_LEVELS)})
+    grid = (
+        rows.assign(code=code)
+        .pivot_table(index="case_id", columns="question_id", values="code", aggfunc="first")
+        .reindex(
+            index=list(dict.fromkeys(rows["case_id"])),
+            columns=list(dict.fromkeys(rows["question_id"])),
+        )
+    )
+    return grid.fillna(ANSWER_LEVELS.index(NOT_ANSWERED)).astype(int)
+
+
+def _hatch_cells(ax: Axes, codes: np.ndarray) -> None:
+    """Hatch the cells of each hatched answer, so the grid reads in greyscale too."""
+    for i, answer in enumerate(ANSWER_LEVELS):
+        rows, cols = np.nonzero(codes == i)
+        if style.ANSWER_HATCHES[answer] and len(rows):
+            cells = [Rectangle((c, r), 1, 1) for r, c in zip(rows, cols, strict=True)]
+            ax.add_collection(
+                PatchCollection(
+                    cells,
+                    facecolor="none",
+                    edgecolor="#333333",
+                    lw=0,
+                    hatch=style.ANSWER_HATCHES[answer],
+                    zorder=2,
+                    gid=answer,
+                )
+            )
+
+
+def _theme_dividers(ax: Axes, rows: pd.DataFrame, questions: list[str]) -> None:
+    """Draw a line between the questions of consecutive themes."""
+    if "theme_id" not in rows:
+        return
+    theme_of = rows.drop_duplicates("question_id").set_index("question_id")["theme_id"]
+    themes = theme_of.reindex(questions).to_numpy()
+    for edge in np.nonzero(themes[1:] != themes[:-1])[0] + 1:
+        ax.axvline(edge, color="#222222", lw=1.2, zorder=3)
+
+
+@_styled
+def auditor_chart(
+    data: pd.DataFrame,
+    *,
+    theme_id: str | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Plot how far each auditor's score is from the other auditors', with its 95% interval.
+
+    An auditor is flagged (vermilion diamond, "flagged" beside the row) when the interval of
+    the difference excludes zero. The axis runs from -100 to +100 percentage points.
+
+    Args:
+        data: the ``auditors`` score table (auditor, theme_id, n_applicable, diff_pts,
+            diff_ci_low_pts, diff_ci_high_pts, flag).
+        theme_id: the theme to show; when None the ``"all"`` rows if there are any, else every
+            row, labelled with its theme.
+        ax: an Axes to draw into; a new figure when None.
+        title: the title; "Each auditor compared with the rest" when None.
+
+    Returns:
+        The Axes drawn on.
+
+    """
+    _require(
+        data, "auditor theme_id diff_pts diff_ci_low_pts diff_ci_high_pts flag", "auditor_chart"
+    )
+    pick = theme_id or ("all" if (data["theme_id"] == "all").any() else None)
+    rows = (data if pick is None else data[data["theme_id"] == pick]).reset_index(drop=True)
+    labels = [
+        str(a) if pick else f"{a} · {t}"
+        for a, t in zip(rows["auditor"], rows["theme_id"], strict=True)
+    ]
+    ax = _new_axes(ax, len(rows))
+    pos = np.arange(len(rows), dtype=float)
+    diff, low, high, n = (
+        _num(rows, c) for c in ("diff_pts", "diff_ci_low_pts", "diff_ci_high_pts", "n_applicable")
+    )
+    flag = rows["flag"].fillna(False).astype(bool).to_numpy()
+    ax.axvline(0, color="#444444", lw=1, zorder=1)
+    style.draw_intervals(ax, pos, low, high)
+    has = ~np.isnan(diff)
+    ax.scatter(diff[has & ~flag], pos[has & ~flag], gid=POINT_GID, **style.CURRENT_POINT)
+    ax.scatter(diff[has & flag], pos[has & flag], gid=POINT_GID, **style.FLAG_POINT)
+    style.draw_no_data(ax, pos[~has], at=-98)
+    style.draw_notes(
+        ax, pos, [_n(v) + (" · flagged" if f else "") for v, f in zip(n, flag, strict=True)]
+    )
+    _row_axis(ax, labels, (-100, 100), DIFF_LABEL)
+    words = " ".join(map(_auditor_words, labels, diff, low, high, n, flag))
+    alt = f"Each auditor's score minus the others', in points, with 95% intervals. {words}"
+    heading = "Each auditor compared with the rest" + (
+        f": {pick}" if pick not in (None, "all") else ""
+    )
+    return _finish(ax, title or heading, alt)
+
+
+def _auditor_words(label: str, diff: float, low: float, high: float, n: float, flag: bool) -> str:
+    """Return one auditor row in words, for the alt text."""
+    if np.isnan(diff):
+        return f"{label}: {NO_DATA}."
+    n_text = f", {_n(n)}" if not np.isnan(n) else ""
+    flagged = ", flagged" if flag else ""
+    return f"{label}: {diff:+.0f} points (95% interval {low:+.0f} to {high:+.0f}{n_text}){flagged}."

@@ -1,0 +1,245 @@
+"""Reading audit scoring files into raw grids of text, without interpreting any value.
+
+A grid keeps every cell as the text the spreadsheet holds ("" for an empty cell) at its real
+position: grid row 0 is spreadsheet row 1 and grid column 0 is column A, so a later problem can
+name the exact cell (``Answers!F7``). Nothing is parsed here: "NA" stays "NA", not a missing value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from caseaudit_lib.errors import AuditDataError, Problem, Severity, excel_cell
+
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+CSV_EXTENSIONS = (".csv",)
+HEADER_SEARCH_ROWS = 5
+CASE_ID = "case_id"
+
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """One sheet of an input file as text, with the row holding its header.
+
+    Attributes:
+        file: The file as named in problems.
+        name: The sheet name; None for a csv file.
+        grid: Every cell as a Python str ("" when empty; object columns); index and columns are
+            the zero-based row and column positions in the file.
+        header_row: Position of the header row (the first of the top rows with a ``case_id``
+            cell), or None when there is none.
+
+    """
+
+    file: str
+    name: str | None
+    grid: pd.DataFrame
+    header_row: int | None
+
+    @cached_property
+    def header_names(self) -> list[str]:
+        """Return the header row's cells, trimmed ([] when there is no header row)."""
+        if self.header_row is None:
+            return []
+        return [text.strip() for text in self.grid.iloc[self.header_row]]
+
+    def ref(self, row: int, col: int) -> str:
+        """Return a cell reference with its sheet, as in "Answers!A4" ("A4" for csv)."""
+        cell = excel_cell(int(row), int(col))
+        return f"{self.name}!{cell}" if self.name else cell
+
+    def problem(
+        self,
+        severity: Severity,
+        row: int,
+        col: int,
+        message: str,
+        *,
+        value: str | None = None,
+        expected: str | None = None,
+    ) -> Problem:
+        """Return a problem located at one cell, under its column's header."""
+        return Problem(
+            severity,
+            self.file,
+            message,
+            sheet=self.name,
+            cell=excel_cell(int(row), int(col)),
+            column=self.header_names[int(col)] if self.header_names else None,
+            value=value,
+            expected=expected,
+        )
+
+    def sheet_problem(self, severity: Severity, message: str, **where: str | None) -> Problem:
+        """Return a problem of the whole sheet or of a column (``column=``, ``value=``...)."""
+        return Problem(severity, self.file, message, sheet=self.name, **where)
+
+
+def header_key(text: str) -> str:
+    """Return a header cell folded for matching: trimmed, lower-cased, spaces and hyphens as "_"."""
+    return _SEPARATORS.sub("_", text.strip().lower())
+
+
+def find_header_row(grid: pd.DataFrame) -> int | None:
+    """Return the position of the first of the top five rows with a ``case_id`` cell, or None."""
+    for position, row in enumerate(grid.iloc[:HEADER_SEARCH_ROWS].itertuples(index=False)):
+        if any(header_key(cell) == CASE_ID for cell in row):
+            return position
+    return None
+
+
+def iter_sheets(path: str | os.PathLike[str]) -> Iterator[RawSheet]:
+    """Yield every sheet of a file as a raw grid, one at a time and in workbook order.
+
+    A csv file has one sheet, named None.
+
+    Raises:
+        AuditDataError: The file is missing, unreadable, corrupt, not UTF-8 (csv) or of an
+            unsupported type; one problem naming the file.
+
+    """
+    path = Path(path)
+    file = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXCEL_EXTENSIONS + CSV_EXTENSIONS:
+        raise _file_error(
+            file,
+            "unsupported extension",
+            value=path.suffix or "(none)",
+            expected=", ".join(EXCEL_EXTENSIONS + CSV_EXTENSIONS),
+        )
+    if not path.is_file():
+        raise _file_error(file, "file not found")
+    if suffix in CSV_EXTENSIONS:
+        grid = _read_csv_grid(path, file)
+        yield RawSheet(file, None, grid, find_header_row(grid))
+        return
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several types for a damaged file
+        raise _file_error(file, f"cannot read the workbook, it may be corrupt ({exc})") from None
+    for name in workbook.sheet_names:
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise _file_error(file, f"cannot read sheet {name!r} ({exc})") from None
+        grid = _text_grid(rows)
+        yield RawSheet(file, str(name), grid, find_header_row(grid))
+
+
+def read_sheets(path: str | os.PathLike[str]) -> list[RawSheet]:
+    """Return every sheet of a file as a raw grid (see :func:`iter_sheets`)."""
+    return list(iter_sheets(path))
+
+
+def read_audit_sheet(path: str | os.PathLike[str]) -> RawSheet:
+    """Return the first sheet of a file whose top five rows hold a ``case_id`` header cell.
+
+    Sheets after it are never read, so a workbook with a large reference sheet behind the
+    answers costs no more than the answers.
+
+    Raises:
+        AuditDataError: The file cannot be read, is empty, or no sheet has a ``case_id`` header.
+
+    """
+    any_data = False
+    file = str(path)
+    for sheet in iter_sheets(path):
+        if sheet.header_row is not None:
+            return sheet
+        any_data = any_data or bool((sheet.grid != "").any(axis=None))
+    if not any_data:
+        raise _file_error(file, "empty file: no sheet holds any data")
+    raise _file_error(
+        file,
+        "no sheet has a 'case_id' header cell",
+        expected=f"a header row with a 'case_id' cell within the first {HEADER_SEARCH_ROWS} rows",
+    )
+
+
+def _read_csv_grid(path: Path, file: str) -> pd.DataFrame:
+    # The csv module rather than pandas.read_csv: descriptive rows above the header are often
+    # shorter than the data rows, which pandas rejects, and it must never turn "NA" into NaN.
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _file_error(
+            file, "the file is not UTF-8 text", expected="a csv saved as 'CSV UTF-8'"
+        ) from None
+    except OSError as exc:
+        raise _file_error(file, f"cannot read the file ({exc.strerror})") from None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text)))
+    except csv.Error as exc:
+        raise _file_error(file, f"cannot read the csv file ({exc})") from None
+    width = max((len(row) for row in rows), default=0)
+    return pd.DataFrame(
+        [row + [""] * (width - len(row)) for row in rows],
+        columns=pd.RangeIndex(width),
+        dtype=object,
+    )
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Return "," or ";": the one that splits a case_id header cell off, else the commoner one."""
+    head = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+    for delimiter in (",", ";"):
+        for row in csv.reader(io.StringIO(head), delimiter=delimiter):
+            if any(header_key(cell) == CASE_ID for cell in row):
+                return delimiter
+    try:
+        return csv.Sniffer().sniff(head, delimiters=",;").delimiter
+    except csv.Error:
+        return ","
+
+
+def _text_grid(rows: list[list[object]]) -> pd.DataFrame:
+    """Return a grid of str from a sheet's cell values, positions kept.
+
+    python-calamine is called directly rather than through ``pandas.read_excel``: pandas converts
+    every cell in Python before parsing again, which costs a third of the read. Here columns that
+    hold only text (most of an audit) are taken as they are and only the others are converted.
+    """
+    width = max((len(row) for row in rows), default=0)
+    grid = pd.DataFrame(rows, columns=pd.RangeIndex(width), dtype=object)
+    for col in grid.columns:
+        values = grid[col].to_numpy()
+        if pd.api.types.infer_dtype(values, skipna=False) != "string":
+            grid[col] = [_cell_text(value) for value in values]
+    return grid
+
+
+def _cell_text(value: object) -> str:
+    """Return a cell value as the text a user would see in the cell.
+
+    A whole-number float is written without ".0" (calamine reads every number as a float, so a
+    typed 1 arrives as 1.0); a date without time as YYYY-MM-DD.
+    """
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _file_error(
+    file: str, message: str, *, value: str | None = None, expected: str | None = None
+) -> AuditDataError:
+    return AuditDataError([Problem("error", file, message, value=value, expected=expected)])
