@@ -11,7 +11,7 @@ import functools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from importlib.resources import files
 from itertools import pairwise
@@ -101,6 +101,19 @@ class Framework:
 
     def __repr__(self) -> str:
         return f"Framework({self.id!r}, {len(self.themes)} themes, {len(self.questions)} questions)"
+
+    # Read-only mappings cannot be pickled; batch runs send frameworks to worker processes.
+    def __getstate__(self) -> dict:
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        state["case_types"] = dict(self.case_types)
+        state["case_type_aliases"] = dict(self.case_type_aliases)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            if name in ("case_types", "case_type_aliases"):
+                value = MappingProxyType(dict(value))
+            object.__setattr__(self, name, value)
 
     @cached_property
     def questions(self) -> tuple[Question, ...]:
@@ -399,22 +412,27 @@ class _Checker:
         return value
 
 
-def _yaml_lines(node: yaml.Node, path: str, lines: dict[str, int], dups: list[str]) -> None:
+def _yaml_lines(
+    node: yaml.Node, path: str, lines: dict[str, int], dups: list[str], depth: int = 0
+) -> None:
     """Record the 1-based line of every YAML path under node, and paths of duplicated keys."""
     lines.setdefault(path, node.start_mark.line + 1)
+    if depth > 20:  # a framework is never this deep; stops a recursive alias (&a [*a]) looping
+        return
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            child = _join(path, key_node.value)
-            if key_node.value in seen:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            child = _join(path, key)
+            if key in seen:
                 dups.append(child)
                 lines[child + "#dup"] = key_node.start_mark.line + 1
-            seen.add(key_node.value)
+            seen.add(key)
             lines.setdefault(child, key_node.start_mark.line + 1)
-            _yaml_lines(value_node, child, lines, dups)
+            _yaml_lines(value_node, child, lines, dups, depth + 1)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _yaml_lines(item, f"{path}[{index}]", lines, dups)
+            _yaml_lines(item, f"{path}[{index}]", lines, dups, depth + 1)
 
 
 def parse_framework(text: str, path: Path) -> Framework:
@@ -460,19 +478,22 @@ def _build(data: object, path: Path, check: _Checker) -> Framework | None:
     top = check.mapping(data, "", _TOP_REQUIRED, _TOP_KEYS)
     if top is None:
         return None
-    fid = top.get("id")
-    if fid is not None:
-        fid = check.ident(fid, "id", _FRAMEWORK_ID, "lower-case letters, digits, - _ . (a slug)")
+    fid = None
+    if "id" in top:
+        fid = check.ident(
+            top["id"], "id", _FRAMEWORK_ID, "lower-case letters, digits, - _ . (a slug)"
+        )
     title = check.text(top, "title", "")
     version = check.text(top, "version", "", default="")
     source = check.text(top, "source", "", default="")
     scoring = _scoring_rule(top.get("scoring", "pooled"), "scoring", check)
-    case_types, aliases = _case_types(check.items(top, "case_types", "case_types"), check)
-    bands = _bands(check.items(top, "bands", "bands"), check)
-    themes = _themes(check.items(top, "themes", "themes"), scoring or "pooled", case_types, check)
+    case_types, aliases = _case_types(check.items(top, "case_types", ""), check)
+    bands = _bands(check.items(top, "bands", ""), check)
+    themes = _themes(check.items(top, "themes", ""), scoring or "pooled", case_types, check)
     overall = None
     if "overall" in top:
-        overall = _overall(top["overall"], bands, len(themes), check)
+        n_themes = len(top["themes"]) if isinstance(top.get("themes"), list) else 0
+        overall = _overall(top["overall"], bands, n_themes, check)
     if check.problems or fid is None or title is None or version is None or source is None:
         return None
     return Framework(
@@ -703,15 +724,15 @@ def _applies_to(
             "a list such as [yro, custody]",
         )
         return None
-    unknown = [v for v in value if v not in case_types]
-    if unknown:
+    unknown = [v for v in value if not isinstance(v, str) or v not in case_types]
+    if unknown and case_types:  # with no valid case types, that fault is reported already
         check.fault(
             path,
             "applies_to names an unknown case type",
             ", ".join(map(str, unknown)),
             "case type ids: " + ", ".join(case_types),
         )
-    return frozenset(v for v in value if v in case_types) or None
+    return frozenset(v for v in value if isinstance(v, str) and v in case_types) or None
 
 
 def _overall(

@@ -14,6 +14,7 @@ import pandas as pd
 from caseaudit_lib.audit import Audit, load_audit
 from caseaudit_lib.baseline import Baseline, baseline_from_params, load_baseline
 from caseaudit_lib.comparison import compare_all, compare_questions, trend
+from caseaudit_lib.errors import AuditDataError, Problem
 from caseaudit_lib.framework import Framework, load_framework
 from caseaudit_lib.params import AuditParams, earlier_chain, load_params
 from caseaudit_lib.paths import outputs_dir
@@ -57,6 +58,10 @@ def score_params(params: AuditParams | str | Path) -> AuditResults:
         params = load_params(params)
     framework = load_framework(params.framework)
     audit = load_audit(params.data_path, framework, privacy=privacy_config(params))
+    if audit.n_cases == 0:
+        raise AuditDataError(
+            [Problem("error", str(params.data_file), "no cases to score: the form is blank")]
+        )
     scores = score_audit(
         audit,
         audit_id=params.audit_id,

@@ -95,7 +95,7 @@ def missing_by_question(audit: Audit) -> pd.DataFrame:
 
 
 def missing_by_auditor(audit: Audit) -> pd.DataFrame:
-    """Return, per auditor, the blank and not-applicable answers among the questions that applied."""
+    """Return, per auditor, the blank and not-applicable answers among questions that applied."""
     first = _first(audit)
     grouped = first.groupby("auditor", observed=True)
     counts = grouped[["applying", "not_answered", "judged_na"]].sum()
@@ -136,7 +136,7 @@ def case_types(audit: Audit) -> pd.DataFrame:
         {
             "Case type": list(labels.values()),
             "Cases": counts.to_numpy(),
-            "% of sample": _pct(counts.to_numpy(), np.full(len(counts), total)),
+            "Share of sample %": _pct(counts.to_numpy(), np.full(len(counts), total)),
         }
     )
 
@@ -151,7 +151,7 @@ def auditors(audit: Audit) -> pd.DataFrame:
         {
             "Auditor": markings.index.to_numpy(),
             "Cases": first.to_numpy(),
-            "% of sample": _pct(first.to_numpy(), np.full(len(first), total)),
+            "Share of sample %": _pct(first.to_numpy(), np.full(len(first), total)),
             "Second markings": second.to_numpy(),
         }
     )

@@ -136,7 +136,7 @@ def _write_answers(ws: Worksheet, framework: Framework, n_cases: int) -> None:
         for row in (THEME_ROW, WORDING_ROW, HEADER_ROW):
             ws.cell(row, col).fill = PatternFill("solid", fgColor=CASE_FILL)
             ws.cell(row, col).font = header_font
-        ws.column_dimensions[get_column_letter(col)].width = 16
+        ws.column_dimensions[get_column_letter(col)].width = 24 if name == "case_type" else 14
     ws.cell(
         WORDING_ROW, 1, "Question wording (full text in each header's note)"
     ).font = wording_font
@@ -163,7 +163,7 @@ def _write_answers(ws: Worksheet, framework: Framework, n_cases: int) -> None:
                 ws.cell(HEADER_ROW, c).font = header_font
                 ws.cell(WORDING_ROW, c).font = wording_font
                 ws.cell(WORDING_ROW, c).alignment = wrap_top
-            ws.column_dimensions[get_column_letter(col)].width = 14
+            ws.column_dimensions[get_column_letter(col)].width = 18
             # Evidence columns are outlined so they can be folded away to see the answer grid.
             comment_dim = ws.column_dimensions[get_column_letter(col + 1)]
             comment_dim.width = 28
@@ -174,7 +174,7 @@ def _write_answers(ws: Worksheet, framework: Framework, n_cases: int) -> None:
             start_row=THEME_ROW, start_column=first_col, end_row=THEME_ROW, end_column=col - 1
         )
 
-    ws.row_dimensions[WORDING_ROW].height = 96
+    ws.row_dimensions[WORDING_ROW].height = 110
     for c in range(1, len(names) + 1):
         for row in range(HEADER_ROW, last_row + 1):
             ws.cell(row, c).border = _BOX
@@ -183,7 +183,6 @@ def _write_answers(ws: Worksheet, framework: Framework, n_cases: int) -> None:
             ws.cell(row, c).alignment = Alignment(wrap_text=names[c - 1].endswith("_comment"))
     # Freeze the header rows and the case columns so both stay visible while scrolling.
     ws.freeze_panes = ws.cell(FIRST_CASE_ROW, len(CASE_COLUMNS) + 1)
-    ws.auto_filter.ref = None
 
     _add_validations(ws, framework, n_cases)
     _add_applicability_shading(ws, framework, n_cases)

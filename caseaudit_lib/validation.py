@@ -85,8 +85,12 @@ def validate_sheet(
     body = sheet.grid.iloc[header_row + 1 :]
     body = body[(body.to_numpy(dtype=object) != "").any(axis=1)]
     if body.empty:
+        # A header with no cases is a blank form (what `caseaudit template` writes): worth a
+        # warning, not an error; scoring it is refused later, where there is nothing to score.
         problem = sheet.sheet_problem(
-            "error", "empty sheet: no cases below the header row", expected="one row per case"
+            "warning",
+            "no cases yet: a blank form with no rows below the header row",
+            expected="one row per case before it can be scored",
         )
         return _empty(framework, [problem])
     if {"question_id", "answer"} <= set(keys):

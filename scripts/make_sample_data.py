@@ -1,7 +1,7 @@
 """Write the bundled synthetic sample audits, their params files and the Bromley baselines.
 
 Everything here is made up. The 2016 audit follows the story of the YJB's case file audit of
-Bromley YOS (21-22 March 2016; /work/shared/seed) theme by theme, but no case, child or auditor
+Bromley YOS (21-22 March 2016) theme by theme, but no case, child or auditor
 is real: case ids such as BRM-16-001, auditors "Auditor A".."Auditor G", and identifying columns
 (child_name, dob, cms_ref) filled with obviously invented values so that the loader's privacy step
 has something to drop. The baselines are the published HMIP figures (2012 and 2015).
@@ -36,7 +36,9 @@ from caseaudit_lib.framework import Framework, load_framework
 from caseaudit_lib.paths import project_root
 from caseaudit_lib.template import FIRST_CASE_ROW, HEADER_ROW, build_template
 
-SEED = 20160321
+# Any seed gives a plausible audit; this one was picked among the first 300 because its 20-case
+# draw tells the seed report's story closely (tests/test_sample_data.py checks the main points).
+SEED = 227
 FIXED_TIME = dt.datetime(2016, 3, 22, 17, 0, 0)
 IDENTIFYING = ("child_name", "dob", "cms_ref")
 # Invented names: the surnames say they are not real people and are easy to find in a leak check.
@@ -51,9 +53,11 @@ SURNAMES = "Sample Example Placeholder Madeup Fictional Synthetic Notreal Testca
 class Rule:
     """A probability of "sufficient" for the questions whose wording (and theme) match."""
 
+    name: str  # a short name for the story's own use (never a question id)
     text: str  # regex on the question wording, case-insensitive
     p: float
     theme: str = ""  # regex on the theme name; "" for any theme
+    na: float = 0.0  # share judged N/A by the auditor where it applies ("where ... existed")
     yes: tuple[str, ...] = ()  # evidence comments for a sufficient answer
     no: tuple[str, ...] = ()  # ... and for a not sufficient one
 
@@ -63,12 +67,9 @@ class Story:
     """How one synthetic audit's answers are drawn."""
 
     rules: tuple[Rule, ...]
-    theme_p: dict[str, float]  # regex on theme name -> probability, when no rule matches
-    default_p: float = 0.6
+    default_p: float = 0.6  # for a question no rule matches
     case_sd: float = 0.8  # logit-scale case effect: some cases are weak throughout
     auditor_sd: float = 0.25
-    optional: str = ""  # regex on wording: questions an auditor may judge N/A for a case
-    optional_na: float = 0.15
     blank: float = 0.012  # not answered
     comment: float = 0.3  # share of answers with an evidence comment
 
@@ -76,195 +77,167 @@ class Story:
 GENERIC_YES = ("Evidence seen on the case management system.", "Clear and well recorded.")
 GENERIC_NO = ("Not evident on the case management system.", "Limited evidence; not sufficient.")
 
-STORY_2016 = Story(
-    rules=(
-        Rule(
-            r"timescale|on time|within .*time|timel",
-            0.88,
-            "assess",
-            ("Asset completed within National Standards timescales.",),
-            ("Asset late; no reason for the delay recorded.", "Asset appears back-dated."),
-        ),
-        Rule(
-            r"diversity|learning|speech|language needs",
-            0.7,
-            "assess",
-            ("Diversity needs identified in the assessment.",),
-            ("Learning needs noted but not explored.",),
-        ),
-        Rule(
-            r"analys|link|conclusion",
-            0.35,
-            "assess",
-            ("Template used to link analysis back to offending, risk and vulnerability.",),
-            (
-                "Lots of information from several sources but little analysis.",
-                "No clear conclusion on links with offending and reoffending.",
-            ),
-        ),
-        Rule(
-            r"what do you think|wdyt|voice|views",
-            0.3,
-            "",
-            ("WDYT used to inform the analysis.",),
-            ("WDYT completed but not referred to.", "Little of the young person's voice."),
-        ),
-        Rule(
-            r"desistance",
-            0.4,
-            "",
-            ("Factors for desistance identified and built on.",),
-            ("Focus on factors against desistance only.",),
-        ),
-        Rule(
-            r"pre-sentence|\bpsr\b",
-            0.8,
-            "",
-            ("PSR of a sufficient standard; proposal proportionate.",),
-            ("Proposal did not say how it would address the needs identified.",),
-        ),
-        Rule(
-            r"referral order report|panel report|proportionate|length",
-            0.3,
-            "report",
-            ("Panel report concise.",),
-            ("Referral order report six pages long and specifies interventions.",),
-        ),
-        Rule(
-            r"gatekeep|quality assur|countersign",
-            0.35,
-            "",
-            ("Gatekeeping form located.",),
-            ("No gatekeeping form or record of QA on the system.",),
-        ),
-        Rule(
-            r"smart|specific|measurable",
-            0.2,
-            "plan",
-            ("Plan specific with measurable outcomes.",),
-            ("Plan not specific; outcomes not measurable.", "Professional language in plan."),
-        ),
-        Rule(
-            r"understand|child-friendly|young person.*language|signed",
-            0.3,
-            "plan",
-            ("Plan in words the young person understands and signed.",),
-            ("Plan written in professional language.",),
-        ),
-        Rule(
-            r"resettlement|release|custod",
-            0.35,
-            "",
-            ("Resettlement needs explored.",),
-            ("Plan follows the custodial regime only; resettlement not explored.",),
-        ),
-        Rule(
-            r"exit|step.?down|end of",
-            0.25,
-            "",
-            ("Exit plan in place.",),
-            ("No exit planning as the order ends.",),
-        ),
-        Rule(
-            r"other plans|child in need|\bcin\b|integrat",
-            0.25,
-            "",
-            ("CIN plan actions reflected in the YOS plan.",),
-            ("CIN plan actions not in the YOS plan.",),
-        ),
-        Rule(
-            r"plan",
-            0.85,
-            "plan",
-            ("Plan on the system; needs pulled through from the Asset.",),
-            ("Plan not evident on the system.", "Delivery of the plan not seen in contacts."),
-        ),
-        Rule(
-            r"vulnerab|safety and well-?being|keep.*safe",
-            0.3,
-            "",
-            ("Vulnerability assessed; risk factors also considered as vulnerability.",),
-            (
-                "Vulnerability under-assessed.",
-                "Risks to the young person not seen as vulnerability.",
-            ),
-        ),
-        Rule(
-            r"\brmp\b|\bvmp\b|management plan",
-            0.25,
-            "",
-            ("RMP specific: who, what, when.",),
-            ("RMP cut and pasted from the Asset.", "VMP not specific to the concerns."),
-        ),
-        Rule(
-            r"\bcse\b|sexual exploitation",
-            0.3,
-            "",
-            ("CSE considered and recorded.",),
-            ("No reference to CSE.",),
-        ),
-        Rule(
-            r"risk of (serious )?harm|rosh|harm to others",
-            0.75,
-            "",
-            ("Risk of harm assessment adequate.",),
-            ("RoSH duplicated from the previous order without updating.",),
-        ),
-        Rule(
-            r"substance|drug|alcohol|education|school|health|specialist",
-            0.85,
-            "",
-            ("Good use of the in-house specialist.",),
-            ("Referral not followed up.",),
-        ),
-        Rule(
-            r"social care|children'?s services",
-            0.3,
-            "",
-            ("Joint working with social care evident.",),
-            ("Little social care involvement; no escalation.",),
-        ),
-        Rule(
-            r"court",
-            0.45,
-            "",
-            ("Court accepted the YOS proposal.",),
-            ("Court disregarded the YOS assessment.",),
-        ),
-        Rule(
-            r"escalat",
-            0.25,
-            "",
-            ("Escalated and recorded.",),
-            ("Escalation needed but not documented.",),
-        ),
-    ),
-    theme_p={r"oversight|manage": 0.35, r"partner": 0.6, r"assess": 0.6, r"risk": 0.5},
-    optional=r"social care|children'?s services|substance|education|school|health|custod|cse",
+# The Bromley story, question by question, from the seed report. Columns: name, theme (regex on
+# the theme name), wording (regex on the question text), p(sufficient) in March 2016, in March
+# 2017 (planning and oversight better, vulnerability still weak), share judged N/A by auditors.
+# fmt: off
+_BROMLEY = (
+    ("timeliness",     "assess",  r"timescales",                      0.88, 0.90, 0.0),
+    ("backdating",     "assess",  r"back-dating",                     0.65, 0.80, 0.0),
+    ("analysis",       "assess",  r"analysis draw",                   0.35, 0.50, 0.0),
+    ("wdyt",           "assess",  r"what do you think",               0.12, 0.35, 0.0),
+    ("desist_assess",  "assess",  r"factors for desistance",          0.30, 0.50, 0.0),
+    ("diversity",      "assess",  r"diversity",                       0.75, 0.75, 0.0),
+    ("psr",            "report",  r"\(PSR\) of a sufficient",         0.80, 0.82, 0.0),
+    ("psr_proposal",   "report",  r"PSR proposal",                    0.45, 0.60, 0.0),
+    ("ro_length",      "report",  r"two pages",                       0.15, 0.55, 0.0),
+    ("ro_interv",      "report",  r"avoid specifying",                0.30, 0.60, 0.0),
+    ("gatekeeping",    "report",  r"gatekeeping",                     0.35, 0.70, 0.0),
+    ("smart",          "plan",    r"SMART",                           0.20, 0.55, 0.0),
+    ("plan_language",  "plan",    r"words the child understands",     0.25, 0.55, 0.0),
+    ("desist_plan",    "plan",    r"factors for desistance",          0.30, 0.50, 0.0),
+    ("plan_diversity", "plan",    r"diversity",                       0.20, 0.40, 0.0),
+    ("delivery",       "plan",    r"content of contacts",             0.45, 0.65, 0.0),
+    ("other_plans",    "plan",    r"other agencies' plans",           0.25, 0.45, 0.4),
+    ("panel",          "plan",    r"panel members",                   0.35, 0.50, 0.0),
+    ("reparation",     "plan",    r"reparation",                      0.30, 0.50, 0.1),
+    ("exit",           "plan",    r"exit planning",                   0.20, 0.45, 0.0),
+    ("resettlement",   "plan",    r"resettlement",                    0.30, 0.50, 0.0),
+    ("rosh",           "risk",    r"risk of harm to others",          0.75, 0.80, 0.0),
+    ("vulnerability",  "risk",    r"vulnerability adequately",        0.30, 0.38, 0.0),
+    ("rmp",            "risk",    r"risk management plan",            0.25, 0.45, 0.0),
+    ("vmp",            "risk",    r"vulnerability management plan",   0.20, 0.30, 0.0),
+    ("rosh_updated",   "risk",    r"updated rather than duplicated",  0.40, 0.60, 0.5),
+    ("cse",            "risk",    r"\(CSE\)",                         0.30, 0.45, 0.0),
+    ("follow_up",      "oversi",  r"follow-up",                       0.30, 0.60, 0.2),
+    ("supervision",    "oversi",  r"supervision",                     0.20, 0.60, 0.0),
+    ("escalation",     "oversi",  r"escalation",                      0.30, 0.50, 0.4),
+    ("compliance",     "oversi",  r"compliance panel",                0.30, 0.65, 0.5),
+    ("risk_panel",     "oversi",  r"risk panel",                      0.35, 0.60, 0.5),
+    ("qa_crossref",    "oversi",  r"cross-reference",                 0.45, 0.65, 0.0),
+    ("mgr_contacts",   "oversi",  r"recorded as contacts",            0.40, 0.70, 0.0),
+    ("social_care",    "partner", r"social care",                     0.30, 0.40, 0.4),
+    ("court",          "partner", r"court",                           0.40, 0.50, 0.0),
+    ("specialists",    "partner", r"specialist",                      0.90, 0.90, 0.2),
+    ("school",         "partner", r"school",                          0.80, 0.80, 0.1),
+    ("partner_escal",  "partner", r"escalated beyond",                0.15, 0.30, 0.5),
 )
+# fmt: on
 
-# A year on: planning and oversight better, vulnerability still weak.
-_BETTER_2017 = {
-    r"smart|specific|measurable": 0.55,
-    r"understand|child-friendly|young person.*language|signed": 0.6,
-    r"exit|step.?down|end of": 0.5,
-    r"other plans|child in need|\bcin\b|integrat": 0.45,
-    r"plan": 0.92,
-    r"gatekeep|quality assur|countersign": 0.7,
-    r"analys|link|conclusion": 0.5,
-    r"what do you think|wdyt|voice|views": 0.45,
-    r"desistance": 0.55,
-    r"escalat": 0.5,
-    r"vulnerab|safety and well-?being|keep.*safe": 0.38,
-    r"referral order report|panel report|proportionate|length": 0.6,
-}
-STORY_2017 = Story(
-    rules=tuple(
-        Rule(r.text, _BETTER_2017.get(r.text, r.p), r.theme, r.yes, r.no) for r in STORY_2016.rules
-    ),
-    theme_p={r"oversight|manage": 0.68, r"partner": 0.65, r"assess": 0.65, r"risk": 0.55},
-    optional=STORY_2016.optional,
+# Short evidence notes in the words of the seed report (no names, no case details): story
+# name, whether the answer was sufficient, the note.
+# fmt: off
+_NOTES = (
+    ("timeliness", "yes", "Asset completed within National Standards timescales."),
+    ("timeliness", "no", "Asset late; no reason for the delay recorded."),
+    ("backdating", "yes", "Dates on the system consistent."),
+    ("backdating", "no", "Asset appears to have been back-dated."),
+    ("analysis", "yes",
+     "Template used to link analysis back to offending, risk and vulnerability."),
+    ("analysis", "no", "Lots of information from several sources but little analysis."),
+    ("analysis", "no", "No clear conclusion on the links with offending and reoffending."),
+    ("wdyt", "yes", "WDYT used to inform the analysis."),
+    ("wdyt", "no", "WDYT completed but not used in the analysis."),
+    ("wdyt", "no", "Little of the young person's voice."),
+    ("desist_assess", "yes", "Strengths and factors for desistance identified."),
+    ("desist_assess", "no", "Focus on the factors against desistance only."),
+    ("diversity", "yes", "Diversity needs identified in the assessment."),
+    ("diversity", "no", "Learning needs noted but not explored."),
+    ("psr", "yes", "PSR of a sufficient standard."),
+    ("psr", "no", "PSR lacked analysis."),
+    ("psr_proposal", "yes", "Proposal linked to the needs identified."),
+    ("psr_proposal", "no", "Proposal did not say how it would address the needs identified."),
+    ("ro_length", "yes", "Panel report concise."),
+    ("ro_length", "no", "Referral order report six pages long."),
+    ("ro_interv", "yes", "Report suggests what the panel may wish to consider."),
+    ("ro_interv", "no", "Report specifies interventions."),
+    ("gatekeeping", "yes", "Gatekeeping form located."),
+    ("gatekeeping", "no", "No gatekeeping form or record of QA on the system."),
+    ("smart", "yes", "Plan specific with measurable outcomes."),
+    ("smart", "no", "Plan not specific; outcomes not measurable."),
+    ("plan_language", "yes", "Plan in plain words and signed."),
+    ("plan_language", "no", "Professional language in the plan."),
+    ("desist_plan", "yes", "Plan builds on interests and strengths."),
+    ("desist_plan", "no", "Plan addresses factors against desistance only."),
+    ("plan_diversity", "yes", "Materials matched to learning style."),
+    ("plan_diversity", "no", "Learning needs identified but not in the plan."),
+    ("delivery", "yes", "Contacts link back to the plan."),
+    ("delivery", "no", "Delivery of the plan not seen in contacts."),
+    ("other_plans", "yes", "CIN plan actions reflected in the YOS plan."),
+    ("other_plans", "no", "CIN plan actions not in the YOS plan."),
+    ("panel", "yes", "Panel members shaped the contract."),
+    ("panel", "no", "Contract drafted by the case worker alone."),
+    ("reparation", "yes", "Reparation followed offending behaviour work."),
+    ("reparation", "no", "Reparation completed first on the order."),
+    ("exit", "yes", "Step-down planned with the young person."),
+    ("exit", "no", "No exit planning as the order ends."),
+    ("resettlement", "yes", "Resettlement needs explored."),
+    ("resettlement", "no", "Plan follows the custodial regime only; resettlement not explored."),
+    ("rosh", "yes", "Risk of harm assessment adequate."),
+    ("rosh", "no", "Risk of harm under-estimated."),
+    ("vulnerability", "yes", "Vulnerability assessed, including risk factors."),
+    ("vulnerability", "no", "Vulnerability under-assessed."),
+    ("vulnerability", "no", "Risk factors not recognised as making the young person vulnerable."),
+    ("rmp", "yes", "RMP specific: who, what, when."),
+    ("rmp", "no", "RMP cut and pasted from the Asset."),
+    ("vmp", "yes", "VMP specific to the concerns."),
+    ("vmp", "no", "VMP not specific; copied from the Asset."),
+    ("rosh_updated", "yes", "RoSH updated for the new order."),
+    ("rosh_updated", "no", "RoSH duplicated from the previous order without updating."),
+    ("cse", "yes", "CSE considered and recorded."),
+    ("cse", "no", "No reference to CSE."),
+    ("follow_up", "yes", "Manager's actions followed up."),
+    ("follow_up", "no", "Manager's actions recorded but no follow-up."),
+    ("supervision", "yes", "Case discussed in supervision, recorded."),
+    ("supervision", "no", "No record of supervision discussion."),
+    ("escalation", "yes", "Escalated and recorded."),
+    ("escalation", "no", "Escalation needed but not documented."),
+    ("compliance", "yes", "Compliance panel outcome recorded."),
+    ("compliance", "no", "Compliance panel evidence sparse."),
+    ("risk_panel", "yes", "Risk panel recorded with attendees."),
+    ("risk_panel", "no", "Limited record of the risk panel discussion."),
+    ("qa_crossref", "yes", "QA checked against the assessment."),
+    ("qa_crossref", "no", "Risk level differs between RoSH and PSR."),
+    ("mgr_contacts", "yes", "Manager's decisions recorded as contacts."),
+    ("mgr_contacts", "no", "Oversight not visible on the system."),
+    ("social_care", "yes", "Joint working with social care evident."),
+    ("social_care", "no", "Little social care involvement."),
+    ("court", "yes", "Court accepted the YOS proposal."),
+    ("court", "no", "Court disregarded the YOS assessment."),
+    ("specialists", "yes", "Good use of the in-house substance misuse worker."),
+    ("specialists", "no", "Referral to the specialist not followed up."),
+    ("school", "yes", "Timely information sharing with the school."),
+    ("school", "no", "No contact with the school."),
+    ("partner_escal", "yes", "Escalated to senior managers."),
+    ("partner_escal", "no", "No escalation beyond operational level."),
 )
+# fmt: on
+
+
+def _bromley_story(year: int) -> Story:
+    column = {2016: 3, 2017: 4}[year]
+
+    def notes(name: str, verdict: str) -> tuple[str, ...]:
+        return tuple(text for n, v, text in _NOTES if n == name and v == verdict)
+
+    return Story(
+        rules=tuple(
+            Rule(
+                row[0],
+                row[2],
+                row[column],
+                row[1],
+                row[5],
+                notes(row[0], "yes"),
+                notes(row[0], "no"),
+            )
+            for row in _BROMLEY
+        )
+    )
+
+
+STORY_2016 = _bromley_story(2016)
+STORY_2017 = _bromley_story(2017)
 
 MIX_BROMLEY = {r"referral": 9, r"rehabilitation|yro": 6, r"custod|dto|detention": 3,
                r"out.of.court|caution|oocd": 2}  # fmt: skip
@@ -305,30 +278,20 @@ def write_yaml(data: dict, path: Path, header: str = "") -> None:
     path.write_text(comment + text, encoding="utf-8")
 
 
-def question_probabilities(framework: Framework, story: Story) -> dict[str, tuple[float, Rule]]:
-    """Return each question's probability of "sufficient" and the rule that set it."""
-    out: dict[str, tuple[float, Rule]] = {}
-    used: set[str] = set()
+def question_probabilities(framework: Framework, story: Story) -> dict[str, Rule]:
+    """Return the story rule of each question (first match wins; a default when none does)."""
+    out: dict[str, Rule] = {}
     for theme in framework.themes:
         for q in theme.questions:
-            rule = next(
+            out[q.id] = next(
                 (
                     r
                     for r in story.rules
                     if re.search(r.text, q.text, re.I) and re.search(r.theme, theme.name, re.I)
                 ),
-                None,
+                Rule("default", "", story.default_p),
             )
-            if rule is not None:
-                used.add(rule.text)
-                out[q.id] = (rule.p, rule)
-                continue
-            p = next(
-                (p for pat, p in story.theme_p.items() if re.search(pat, theme.name, re.I)),
-                story.default_p,
-            )
-            out[q.id] = (p, Rule("", p, yes=GENERIC_YES, no=GENERIC_NO))
-    unused = [r.text for r in story.rules if r.text not in used]
+    unused = [r.name for r in story.rules if r not in out.values()]
     if unused:
         sys.exit(f"story rules match no question of {framework.id}: {unused}")
     return out
@@ -404,9 +367,8 @@ def simulate(
     rows = []
     for i, case in cases.iterrows():
         for q in framework.questions:
-            p, rule = probs[q.id]
-            answer, comment = _draw(rng, story, q, case, p, rule,
-                                    case_effect[i] + auditor_effect[case["auditor"]])  # fmt: skip
+            effect = case_effect[i] + auditor_effect[case["auditor"]]
+            answer, comment = _draw(rng, story, q, case, probs[q.id], effect)
             rows.append((case["case_id"], "first", q.id, answer, comment))
     answers = pd.DataFrame(rows, columns=["case_id", "marking", "question_id", "answer", "comment"])
 
@@ -431,16 +393,16 @@ def simulate(
     return cases, answers
 
 
-def _draw(rng, story: Story, q, case, p: float, rule: Rule, effect: float) -> tuple[str, str]:
+def _draw(rng, story: Story, q, case, rule: Rule, effect: float) -> tuple[str, str]:
     """Return one answer and its evidence comment."""
     if not q.applies(case["case_type"]):
         return "N/A", ""
-    u = rng.random(4)
-    if story.optional and re.search(story.optional, q.text, re.I) and u[0] < story.optional_na:
+    u = rng.random(4)  # always four draws, so one answer's path never shifts the next
+    if u[0] < rule.na:
         return "N/A", ""
     if u[1] < story.blank:
         return "", ""
-    logit = np.log(p / (1 - p)) + effect
+    logit = np.log(rule.p / (1 - rule.p)) + effect
     yes = u[2] < 1 / (1 + np.exp(-logit))
     pool = (rule.yes or GENERIC_YES) if yes else (rule.no or GENERIC_NO)
     comment = pool[int(u[3] * 1000) % len(pool)] if u[3] < story.comment else ""
@@ -481,11 +443,13 @@ def write_long_csv(
     framework: Framework, cases: pd.DataFrame, answers: pd.DataFrame, path: Path
 ) -> None:
     """Write the long layout: one row per case and question, case columns repeated."""
-    first_alias = {}
+    # case types as a case management system exports them: a short alias where there is one
+    short = {}
     for spelling, ct in framework.case_type_aliases.items():
-        first_alias.setdefault(ct, spelling.upper() if len(spelling) <= 4 else ct)
+        if len(spelling) <= 4 and ct not in short:
+            short[ct] = spelling.upper()
     table = cases.assign(
-        case_type=cases["case_type"].map(lambda ct: first_alias.get(ct, ct)),
+        case_type=cases["case_type"].map(lambda ct: short.get(ct, ct)),
         dob=pd.to_datetime(cases["dob"]).dt.strftime("%d/%m/%Y"),
     ).merge(answers, on=["case_id", "marking"])
     # an exported sheet of this kind writes "NA" for not applicable
@@ -526,7 +490,7 @@ def write_baselines(framework: Framework, folder: Path) -> None:
         "id": "bromley-hmip-fji-2015",
         "title": "HMI Probation full joint inspection of youth offending work in Bromley (2015)",
         "service": "Bromley YOS",
-        "date": "2015-05-12",
+        "date": "2015-05-01",
         "source": "HMI Probation, Full Joint Inspection of Youth Offending Work in Bromley, "
         "fieldwork January 2015, published May 2015. Judgements as published; 'Ensuring the "
         "sentence is served' is not known.",
@@ -546,36 +510,53 @@ def write_baselines(framework: Framework, folder: Path) -> None:
         "partnerships; planning and partnership delivery to interventions.",
     )
 
-    core = [
-        ("Safeguarding", 81, r"vulnerab|safe|risk"),
-        ("Risk of harm to others", 75, r"risk"),
-        ("Likelihood of reoffending", 82, r"assess|plan"),
-    ]
-    rows, seen = [], set()
-    for label, pct, pattern in core:
-        # several 2012 areas can fall on one theme; each theme takes the first area that maps to it
-        theme_id = next((t for t in themes_matching(framework, pattern) if t not in seen), None)
-        if theme_id is None:
-            sys.exit(f"no theme of {framework.id} left for the 2012 area {label!r}")
-        seen.add(theme_id)
-        rows.append({"theme_id": theme_id, "label": label, "pct": pct})
+    # The 2012 areas are case-level judgements. Safeguarding and risk of harm to others both fall
+    # in one theme here, so each is set against the question closest to it; likelihood of
+    # reoffending against the assessments theme. Found by wording, so never a stale id.
+    def question_like(pattern: str) -> str:
+        return next(q.id for q in framework.questions if re.search(pattern, q.text, re.I))
+
     core_2012 = {
         "id": "bromley-hmip-2012",
         "title": "HMI Probation core case inspection of youth offending work in Bromley (2012)",
         "service": "Bromley YOS",
         "date": "2012-03-01",
-        "source": "HMI Probation press release, March 2012: percentages of work done well enough. "
-        "The numbers of cases behind them were not published.",
+        "source": "HMI Probation press release, March 2012 (date: the month of the release): "
+        "percentages of work done well enough (Safeguarding 81%, Risk of harm to others 75%, "
+        "Likelihood of reoffending 82%). The numbers of cases behind them were not published.",
         "kind": "percentages",
         "framework": framework.id,
-        "themes": rows,
+        "themes": [
+            {
+                "theme_id": themes_matching(framework, r"assess")[0],
+                "label": "Likelihood of reoffending",
+                "pct": 82,
+            }
+        ],
+        "questions": [
+            {
+                "question_id": question_like(r"vulnerability adequately assessed"),
+                "label": "Safeguarding",
+                "pct": 81,
+            },
+            {
+                "question_id": question_like(r"risk of harm to others"),
+                "label": "Risk of harm to others",
+                "pct": 75,
+            },
+        ],
     }
     write_yaml(
         core_2012,
         folder / "bromley-hmip-2012.yaml",
         "Baseline: published percentages without their counts (n not published), so a change\n"
         "can be shown but not tested against chance; the loader warns about each row.\n"
-        "The 2012 areas are HMIP's own, mapped here to the closest theme of " + framework.id + ".",
+        "The 2012 areas are HMIP's own, set here against the closest parts of "
+        + framework.id
+        + ":\n"
+        "likelihood of reoffending against the assessments theme; safeguarding against the\n"
+        "vulnerability assessment question; risk of harm to others against the risk of harm\n"
+        "assessment question (both of these sit in one theme, which cannot take two figures).",
     )
 
 
@@ -621,53 +602,32 @@ def write_bromley_params(folder: Path) -> None:
     write_yaml(p2017, folder / "bromley-2017.yaml", note)
 
 
+# A strong service (HMIP-style key questions): reviewing and keeping others safe a little weaker.
 STORY_HMIP = Story(
     rules=(
-        Rule(
-            r"review",
-            0.72,
-            "",
-            ("Reviewed after the change in circumstances.",),
-            ("No review after a significant change.",),
-        ),
-        Rule(
-            r"safe|safety|wellbeing|well-being",
-            0.82,
-            "",
-            ("Keeping the child safe well planned.",),
-            ("Safety concerns not followed up.",),
-        ),
-        Rule(
-            r"others|harm",
-            0.8,
-            "",
-            ("Risk to others well managed.",),
-            ("Contingency plan missing.",),
-        ),
+        Rule("reviewing", r"reviewing", 0.74, "review",
+             yes=("Reviewed after the change in circumstances.",),
+             no=("No review after a significant change.",)),
+        Rule("others", r"other people", 0.8,
+             yes=("Contingency plan for risk to others in place.",),
+             no=("Risk to others not fully addressed.",)),
+        Rule("child_safe", r"safe|safety", 0.86,
+             yes=("Keeping the child safe well planned.",),
+             no=("Safety concerns not followed up.",)),
     ),
-    theme_p={},
-    default_p=0.88,
+    default_p=0.9,
     case_sd=0.6,
-)
+)  # fmt: skip
+
+MIX_HMIP = {r"referral": 5, r"rehabilitation": 4, r"custody": 2, r"^youth_caution": 3,
+            r"conditional": 4, r"community": 2}  # fmt: skip
 
 
 def write_hmip_sample(rng: np.random.Generator, out: Path) -> None:
     """Write a small audit against HMIP's framework, with its params and organisational ratings."""
     hmip = load_framework("hmip-youth-2021")
-    mix = {}
-    n = 20
-    weights = {r"referral": 5, r"rehabilitation|yro": 5, r"custod|dto|detention": 2,
-               r"out.of.court|caution|resolution|oocd": 8}  # fmt: skip
-    for pattern, count in weights.items():
-        if any(re.search(pattern, f"{ct} {lb}", re.I) for ct, lb in hmip.case_types.items()):
-            mix[pattern] = count
-    # give cases of types the framework lacks to its first case type
-    missing = n - sum(mix.values())
-    if missing:
-        first = re.escape(next(iter(hmip.case_types)))
-        mix[first] = mix.get(first, 0) + missing
-    cases, answers = simulate(hmip, STORY_HMIP, rng, prefix="SMP-25", n_cases=n,
-                              auditors=[f"Inspector {c}" for c in "ABCD"], mix=mix,
+    cases, answers = simulate(hmip, STORY_HMIP, rng, prefix="SMP-25", n_cases=20,
+                              auditors=[f"Inspector {c}" for c in "ABCD"], mix=MIX_HMIP,
                               on=dt.date(2025, 2, 3))  # fmt: skip
     write_wide_xlsx(hmip, cases, answers, out / "data" / "sample-hmip-2025.xlsx")
     ratings = {}

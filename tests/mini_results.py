@@ -28,11 +28,60 @@ ROWS = [
 ]
 
 
-def mini_results(tmp_path: Path, *, caseload: int | None = 30) -> AuditResults:
-    """Write the mini audit to a csv in tmp_path and return it scored."""
+PERCENTAGES = """\
+id: mini-inspection
+title: Mini inspection
+date: "2014-06-01"
+source: made up
+service: Mini YOS
+kind: percentages
+framework: mini
+themes:
+  - {theme_id: assessment, n_applicable: 10, n_sufficient: 2}
+"""
+JUDGEMENTS = """\
+id: mini-judged
+title: Mini judgements
+date: "2015-05-01"
+source: made up
+service: Mini YOS
+kind: judgements
+framework: mini
+scale: [Good, Satisfactory, Unsatisfactory, Poor]
+areas:
+  - {id: plans, label: Planning well, judgement: Poor, themes: [planning]}
+"""
+EARLIER = """\
+audit_id: mini-2015
+title: Earlier mini audit
+service: Mini YOS
+audit_date: "2015-03-01"
+data_file: {data}
+framework: {framework}
+caseload: 30
+"""
+
+
+def mini_results(
+    tmp_path: Path, *, caseload: int | None = 30, compared: bool = False
+) -> AuditResults:
+    """Write the mini audit to a csv in tmp_path and return it scored.
+
+    With ``compared``, the audit also has a percentages baseline (assessment 2 of 10), a
+    judgements baseline (planning judged Poor) and an earlier audit with the same answers.
+    """
     data = tmp_path / "mini-audit.csv"
     with open(data, "w", newline="", encoding="utf-8") as out:
         csv.writer(out).writerows([HEADER, *ROWS])
+    baselines: tuple[str, ...] = ()
+    earlier: tuple[str, ...] = ()
+    if compared:
+        (tmp_path / "pct.yaml").write_text(PERCENTAGES, encoding="utf-8")
+        (tmp_path / "judged.yaml").write_text(JUDGEMENTS, encoding="utf-8")
+        text = EARLIER.format(data=data, framework=MINI)
+        (tmp_path / "mini-2015.yaml").write_text(text, encoding="utf-8")
+        baselines = (str(tmp_path / "pct.yaml"), str(tmp_path / "judged.yaml"))
+        earlier = (str(tmp_path / "mini-2015.yaml"),)
     params = AuditParams(
         audit_id="mini-2016",
         title="Mini audit",
@@ -42,5 +91,7 @@ def mini_results(tmp_path: Path, *, caseload: int | None = 30) -> AuditResults:
         framework=str(MINI),
         caseload=caseload,
         sample_description="every case that started in the quarter",
+        baselines=baselines,
+        earlier_audits=earlier,
     )
     return score_params(params)

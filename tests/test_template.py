@@ -97,9 +97,12 @@ def test_instructions_and_questions(template, mini):
     assert questions.loc[0, "applies to"] == "all case types"
 
 
-def test_blank_template_reports_only_that_it_has_no_cases(template, mini):
+def test_blank_template_loads_with_only_a_no_cases_warning(template, mini):
     problems = validate_file(template, mini)
-    assert [p.message for p in problems] == ["empty sheet: no cases below the header row"]
+    assert [(p.severity, p.message) for p in problems] == [
+        ("warning", "no cases yet: a blank form with no rows below the header row")
+    ]
+    assert load_audit(template, mini).n_cases == 0
 
 
 def test_partly_filled_template_loads_without_problems(template, mini):
@@ -158,9 +161,25 @@ def test_every_packaged_framework_makes_a_template(tmp_path, name):
     assert [c.value for c in ws[HEADER_ROW]] == answer_column_names(framework)
     answer_dv = [dv for dv in ws.data_validations.dataValidation if "N/A" in dv.formula1]
     assert len(str(answer_dv[0].sqref).split()) == len(framework.questions)
-    assert validate_file(path, framework)[0].message.startswith("empty sheet")
+    assert [p.severity for p in validate_file(path, framework)] == ["warning"]
 
 
 def test_rejects_no_rows(tmp_path, mini):
     with pytest.raises(ValueError):
         write_template(mini, tmp_path / "x.xlsx", n_cases=0)
+
+
+def test_long_or_comma_labels_use_a_hidden_list_sheet(tmp_path):
+    text = MINI.read_text().replace("label: Referral order", 'label: "Order, referral"')
+    (tmp_path / "comma.yaml").write_text(text)
+    framework = load_framework(tmp_path / "comma.yaml")
+    path = write_template(framework, tmp_path / "comma.xlsx", n_cases=3)
+    wb = openpyxl.load_workbook(path)
+    assert wb["Lists"].sheet_state == "hidden"
+    assert [c.value for c in wb["Lists"]["A"]] == [
+        "case_type", "Order, referral", "Youth rehabilitation order", "Out-of-court disposal"
+    ]  # fmt: skip
+    formulas = [dv.formula1 for dv in wb[ANSWERS_SHEET].data_validations.dataValidation]
+    assert "'Lists'!$A$2:$A$4" in formulas
+    _fill(path, [{"case_id": "A1", "auditor": "X", "case_type": "Order, referral", "Q1": "Yes"}])
+    assert validate_file(path, framework) == []

@@ -1,0 +1,396 @@
+"""Running one audit's notebooks in one Jupyter kernel, the way papermill would run each alone.
+
+papermill starts a kernel per notebook, and each kernel then imports pandas, matplotlib,
+statsmodels and caseaudit again: with five notebooks per audit that start-up costs more than the
+arithmetic. Here the notebooks of an audit share one kernel. Each notebook is still parameterised
+by papermill's own code (the same ``injected-parameters`` cell and ``metadata.papermill`` as
+``papermill nb.ipynb out.ipynb -f params.yaml``), executed cell by cell by papermill's nbclient
+client (the same per-cell timing and status metadata), and checked for errors by papermill, so
+the notebooks run unchanged under the plain papermill CLI as well.
+
+Between notebooks the kernel forgets everything a notebook could see: ``%reset -f`` empties the
+user namespace (imported modules stay in ``sys.modules``, which is the point), the execution
+counter starts again at 1, the working directory, ``sys.path``, environment variables, warning
+filters, pandas options, matplotlib's open figures and rcParams go back to what they were when
+the kernel started. What is NOT reset is module-level state inside imported libraries (a cache,
+a monkeypatch); a notebook that changes such state must undo it, and a :class:`KernelSession` can
+be recycled after a number of uses to bound what leaks (see :func:`worker_session`).
+
+Use :func:`execute_notebooks` for one audit (a fresh kernel, shut down afterwards), or pass a
+:class:`KernelSession` to reuse one warm kernel for many audits, e.g. one per batch worker.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NotebookExecutionManager
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import (
+    prepare_notebook_metadata,
+    raise_for_execution_errors,
+    remove_error_markers,
+)
+from papermill.iorw import load_notebook_node, read_yaml_file
+from papermill.parameterize import parameterize_notebook
+
+__all__ = [
+    "DEFAULT_PRELOAD",
+    "ExecutedNotebook",
+    "KernelSession",
+    "NotebookExecutionError",
+    "execute_notebooks",
+    "worker_session",
+]
+
+log = logging.getLogger(__name__)
+
+# Modules every audit notebook imports; a warm kernel imports them while the caller does other
+# work (imports nbconvert, builds the exporter), so two cores overlap the two start-ups.
+DEFAULT_PRELOAD = (
+    "numpy",
+    "pandas",
+    "matplotlib.pyplot",
+    "seaborn",
+    "statsmodels.stats.proportion",
+    "caseaudit_lib.pipeline",
+)
+
+# Run silently in the kernel once, right after it starts: what a fresh kernel looks like, kept
+# in a module of its own so that ``%reset`` (which only empties the user namespace) keeps it.
+_SNAPSHOT_CODE = """
+def _caseaudit_snapshot():
+    import os, sys, types, warnings
+    state = types.ModuleType("_caseaudit_kernel_state")
+    state.environ = dict(os.environ)
+    state.path = list(sys.path)
+    state.filters = list(warnings.filters)
+    sys.modules[state.__name__] = state
+_caseaudit_snapshot()
+del _caseaudit_snapshot
+"""
+
+# Run silently before every notebook but the first of a fresh kernel. The reset comes last
+# because it also removes the helper function defined here.
+_RESET_CODE = """
+def _caseaudit_reset(cwd):
+    import os, sys, warnings
+    state = sys.modules["_caseaudit_kernel_state"]
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(state.environ)
+    sys.path[:] = state.path
+    warnings.filters[:] = state.filters
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+    if "matplotlib" in sys.modules:
+        # rcParams as read from matplotlibrc at import: undoes seaborn.set_theme and friends.
+        sys.modules["matplotlib"].rc_file_defaults()
+    if "pandas" in sys.modules:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sys.modules["pandas"].reset_option("all")
+    shell = get_ipython()
+    shell.run_line_magic("reset", "-f")
+    shell.execution_count = 1
+_caseaudit_reset({cwd})
+"""
+
+
+@dataclass(frozen=True)
+class ExecutedNotebook:
+    """One notebook after execution.
+
+    Attributes:
+        source: The notebook that was run.
+        path: Where the executed notebook was written.
+        notebook: The executed notebook itself (outputs, papermill metadata).
+        seconds: Wall time of its execution, reset included.
+
+    """
+
+    source: Path
+    path: Path
+    notebook: nbformat.NotebookNode
+    seconds: float
+
+
+class NotebookExecutionError(PapermillExecutionError):
+    """A cell of a notebook raised: names the notebook, the cell and the error.
+
+    A :class:`papermill.exceptions.PapermillExecutionError` (``ename``, ``evalue``,
+    ``cell_index``, ``exec_count``, ``traceback``) with ``notebook`` (the source notebook) and
+    ``output_path`` (the executed notebook written with the error) added.
+    """
+
+    def __init__(self, notebook: Path, output_path: Path, error: PapermillExecutionError) -> None:
+        super().__init__(
+            error.cell_index,
+            error.exec_count,
+            error.source,
+            error.ename,
+            error.evalue,
+            error.traceback,
+        )
+        self.notebook = Path(notebook)
+        self.output_path = Path(output_path)
+
+    def __str__(self) -> str:
+        first = (
+            f"{self.notebook.name}: cell {self.cell_index} (In [{self.exec_count}]) raised "
+            f"{self.ename}: {self.evalue}; executed notebook kept at {self.output_path}"
+        )
+        return first + super().__str__()
+
+
+class KernelSession:
+    """One running Jupyter kernel that executes notebooks one after another, isolated.
+
+    Args:
+        kernel_name: The kernelspec to start (the project's ``caseaudit``).
+        cwd: The kernel's first working directory.
+        preload: Modules the kernel imports as soon as it starts, in the background.
+        max_uses: Restart the kernel after this many :meth:`run` calls (bounds whatever
+            module-level state notebooks leave behind); None never.
+        startup_timeout: Seconds to wait for the kernel to answer.
+        timeout: Seconds a cell may run; None for no limit (papermill's default).
+
+    """
+
+    def __init__(
+        self,
+        kernel_name: str = "caseaudit",
+        *,
+        cwd: Path | None = None,
+        preload: Iterable[str] = (),
+        max_uses: int | None = None,
+        startup_timeout: float = 60,
+        timeout: float | None = None,
+    ) -> None:
+        self.kernel_name = kernel_name
+        self.cwd = Path(cwd or Path.cwd()).resolve()
+        self.preload = tuple(preload)
+        self.max_uses = max_uses
+        self.startup_timeout = startup_timeout
+        self.timeout = timeout
+        self.km: AsyncKernelManager | None = None
+        self._control: Any = None
+        self.uses = 0
+        self._fresh = False  # no notebook has run since the kernel started
+        self._healthy = True
+
+    # -- kernel life -------------------------------------------------------------------------
+
+    def start(self) -> KernelSession:
+        """Start the kernel (if not running) and send the preload imports without waiting."""
+        if self.km is not None:
+            return self
+        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        run_sync(km.start_kernel)(cwd=str(self.cwd))
+        self.km = km
+        # One client for our own silent requests, open for the kernel's life: requests sent
+        # before the kernel is listening wait in its queue, so start() does not wait for them.
+        self._control = km.client()
+        self._control.start_channels()
+        self.uses = 0
+        self._fresh = True
+        self._healthy = True
+        code = _SNAPSHOT_CODE
+        if self.preload:
+            # Imported inside a function: nothing is bound in the user namespace.
+            code += f"\n(lambda: [__import__(m) for m in {list(self.preload)!r}])()\n"
+        self._control.execute(code, silent=True, store_history=False)
+        return self
+
+    def close(self) -> None:
+        """Shut the kernel down (safe to call twice)."""
+        km, self.km = self.km, None
+        if km is None:
+            return
+        if self._control is not None:
+            self._control.stop_channels()
+            self._control = None
+        try:
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=False)
+        except Exception as exc:  # a dying kernel must not hide the caller's own error
+            log.warning("kernel shutdown failed: %s", exc)
+        finally:
+            run_sync(km.cleanup_resources)()
+
+    def __enter__(self) -> KernelSession:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ensure_ready(self) -> None:
+        """Start a kernel, or a new one if this one died, failed a notebook or is worn out."""
+        worn = self.max_uses is not None and self.uses >= self.max_uses
+        alive = self.km is not None and run_sync(self.km.is_alive)()
+        if self.km is not None and (worn or not alive or not self._healthy):
+            self.close()
+        self.start()
+
+    def _send(self, code: str) -> None:
+        """Execute code silently (no history, no outputs) and wait; raise if it failed."""
+        reply = run_sync(self._control.execute_interactive)(
+            code, silent=True, store_history=False, output_hook=lambda msg: None
+        )
+        content = reply["content"]
+        if content["status"] != "ok":
+            raise RuntimeError(
+                f"resetting the kernel failed: {content.get('ename')}: {content.get('evalue')}"
+            )
+
+    # -- running notebooks -------------------------------------------------------------------
+
+    def run(
+        self,
+        notebooks: Sequence[Path],
+        parameters: Mapping[str, Any] | str | Path,
+        out_dir: Path,
+        *,
+        cwd: Path | None = None,
+    ) -> list[ExecutedNotebook]:
+        """Execute notebooks in order, each isolated from the others; see execute_notebooks."""
+        if isinstance(parameters, (str, Path)):
+            # Exactly what `papermill ... -f params.yaml` injects.
+            parameters = read_yaml_file(str(parameters))
+        parameters = dict(parameters)
+        cwd = Path(cwd or self.cwd).resolve()
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self._ensure_ready()
+        self.uses += 1
+        done = []
+        for source in notebooks:
+            done.append(self._run_one(Path(source), parameters, out_dir / Path(source).name, cwd))
+        return done
+
+    def _run_one(
+        self, source: Path, parameters: dict[str, Any], output: Path, cwd: Path
+    ) -> ExecutedNotebook:
+        begun = time.perf_counter()
+        assert self.km is not None
+        if not self._fresh:
+            self._send(_RESET_CODE.format(cwd=json.dumps(str(cwd))))
+        self._fresh = False
+        # The same steps, in the same order, as papermill.execute_notebook.
+        nb = load_notebook_node(str(source))
+        nb = parameterize_notebook(nb, parameters, kernel_name=self.kernel_name)
+        nb = prepare_notebook_metadata(nb, str(source), str(output))
+        nb = remove_error_markers(nb)
+        manager = NotebookExecutionManager(nb, output_path=None, progress_bar=False)
+        manager.notebook_start()
+        client = PapermillNotebookClient(
+            manager,
+            km=self.km,
+            kernel_name=self.kernel_name,
+            timeout=self.timeout,
+            startup_timeout=self.startup_timeout,
+            log=logging.getLogger("papermill"),
+        )
+        try:
+            client.execute()
+        except DeadKernelError:
+            self._healthy = False
+            nbformat.write(manager.nb, output)
+            raise
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()
+            manager.notebook_complete()
+        try:
+            raise_for_execution_errors(manager.nb, str(output))  # writes the notebook on error
+        except PapermillExecutionError as error:
+            # The kernel may hold half-built state of a failed notebook: a new one next time.
+            self._healthy = False
+            raise NotebookExecutionError(source, output, error) from None
+        nbformat.write(manager.nb, output)
+        return ExecutedNotebook(source, output, manager.nb, time.perf_counter() - begun)
+
+
+def execute_notebooks(
+    notebooks: Sequence[Path],
+    parameters: Mapping[str, Any] | str | Path,
+    out_dir: Path,
+    *,
+    kernel_name: str = "caseaudit",
+    cwd: Path,
+    session: KernelSession | None = None,
+    timeout: float | None = None,
+) -> list[ExecutedNotebook]:
+    """Execute several notebooks of one audit in one kernel, each as papermill would alone.
+
+    Each notebook gets papermill's ``injected-parameters`` cell and metadata, runs with a
+    namespace emptied of everything the notebooks before it defined (imported modules stay
+    loaded), and is written to ``out_dir/<notebook name>`` with papermill's metadata.
+
+    Args:
+        notebooks: The notebooks, in the order to run them.
+        parameters: The papermill parameters, or a params YAML file read as ``papermill -f``
+            reads it.
+        out_dir: The folder for the executed notebooks (created if missing).
+        kernel_name: The kernelspec to run them in.
+        cwd: The working directory of every notebook (papermill's ``cwd``).
+        session: A running :class:`KernelSession` to reuse (e.g. :func:`worker_session`);
+            None starts a kernel for this call and shuts it down afterwards.
+        timeout: Seconds a cell may run (None: no limit), for a session started here.
+
+    Returns:
+        The executed notebooks, in order.
+
+    Raises:
+        NotebookExecutionError: A cell raised; the executed notebook up to and including the
+            failing cell (with papermill's error markers) is written, later notebooks are not
+            run.
+        nbclient.exceptions.DeadKernelError: The kernel died; the partial notebook is written.
+
+    """
+    if session is not None:
+        return session.run(notebooks, parameters, out_dir, cwd=cwd)
+    with KernelSession(kernel_name, cwd=cwd, timeout=timeout) as own:
+        return own.run(notebooks, parameters, out_dir, cwd=cwd)
+
+
+_worker_session: KernelSession | None = None
+
+
+def worker_session(
+    kernel_name: str = "caseaudit",
+    *,
+    cwd: Path | None = None,
+    preload: Iterable[str] = DEFAULT_PRELOAD,
+    max_uses: int | None = 25,
+) -> KernelSession:
+    """Return this process's warm kernel session, starting it (and its preload) on first use.
+
+    Meant for batch workers: call it from the worker initializer so the kernel boots and
+    imports while the worker builds its exporter, then pass it to :func:`execute_notebooks`
+    for every audit. The kernel is shut down when the process exits (also in a
+    multiprocessing worker, where ``atexit`` handlers do not run), and restarted after
+    ``max_uses`` audits, after a failed notebook, or if it died.
+    """
+    global _worker_session
+    if _worker_session is None:
+        _worker_session = KernelSession(
+            kernel_name, cwd=cwd, preload=preload, max_uses=max_uses
+        ).start()
+        atexit.register(_worker_session.close)
+        from multiprocessing import util
+
+        util.Finalize(None, _worker_session.close, exitpriority=50)
+    return _worker_session
