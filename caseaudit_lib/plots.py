@@ -13,44 +13,73 @@ has alt text appends its own sentences, so a multi-panel figure describes every 
 
 Figures made here come from pyplot (so they show inline in a notebook); release them with
 :func:`close` once embedded.
+
+This module draws the score, comparison and trend charts. The case grid and auditor chart
+(:mod:`caseaudit_lib.plots_cases`) and the alt text, export and shared drawing
+(:mod:`caseaudit_lib.charting`) live apart and are re-exported here, so every chart is
+``plots.<name>``.
 """
 
 from __future__ import annotations
 
-import functools
-import io
 import textwrap
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.axes import Axes
-from matplotlib.collections import PatchCollection
-from matplotlib.colors import ListedColormap
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
 
 from caseaudit_lib import style
-from caseaudit_lib.answers import ANSWER_LEVELS, NOT_ANSWERED
+from caseaudit_lib.charting import (
+    NO_DATA,
+    POINT_GID,
+    _finish,
+    _n,
+    _new_axes,
+    _num,
+    _require,
+    _row_axis,
+    _styled,
+    alt_text,
+    close,
+    figure_to_png_bytes,
+    set_alt_text,
+)
+from caseaudit_lib.plots_cases import DIFF_LABEL, auditor_chart, case_heatmap
 
 if TYPE_CHECKING:
     from caseaudit_lib.framework import Band, Framework
 
     BandsLike: TypeAlias = Framework | Sequence[Band] | Sequence[tuple[str, float]] | None
 
-_Chart = TypeVar("_Chart", bound=Callable[..., Axes])
+__all__ = [
+    "BAND_PAD",
+    "BASELINE_GID",
+    "COMPARISON_COLUMNS",
+    "DIFF_LABEL",
+    "INTERVAL_GID",
+    "NO_DATA",
+    "POINT_GID",
+    "SCORE_COLUMNS",
+    "SCORE_LABEL",
+    "alt_text",
+    "auditor_chart",
+    "case_heatmap",
+    "close",
+    "comparison_chart",
+    "figure_to_png_bytes",
+    "question_scores_chart",
+    "set_alt_text",
+    "theme_scores_chart",
+    "trend_chart",
+]
 
 SCORE_LABEL = "Cases judged sufficient (%)"
-DIFF_LABEL = "Difference from the other auditors (percentage points)"
 # gids let tests (and anyone post-processing a figure) find the parts of a chart.
 INTERVAL_GID = style.INTERVAL_GID
-POINT_GID = "caseaudit-point"
 BASELINE_GID = "caseaudit-baseline"
-NO_DATA = style.NO_DATA
 SCORE_COLUMNS = ("score_pct", "ci_low_pct", "ci_high_pct", "n_applicable")
 COMPARISON_COLUMNS = (
     "theme_id baseline_id baseline_kind baseline_pct baseline_rating current_pct change_pts"
@@ -58,106 +87,11 @@ COMPARISON_COLUMNS = (
 BAND_PAD = 24  # points between plot and title when band names sit above the plot
 
 
-# --- alt text, export, closing ------------------------------------------------------------
-
-
-def _root(fig_or_ax: Figure | Axes) -> Figure:
-    """Return the top-level Figure of an Axes, SubFigure or Figure."""
-    fig = fig_or_ax.figure
-    while fig.figure is not fig:
-        fig = fig.figure
-    return fig
-
-
-def alt_text(fig: Figure | Axes) -> str:
-    """Return the alt text a chart stored on its figure ("" if none)."""
-    return _root(fig).get_label() or ""
-
-
-def set_alt_text(fig: Figure | Axes, text: str) -> None:
-    """Store alt text on a figure, appending when another panel already described itself."""
-    root = _root(fig)
-    old = root.get_label() or ""
-    replace = not old or len(root.axes) <= 1 or text in old
-    root.set_label(text if replace else f"{old} {text}")
-
-
-def figure_to_png_bytes(fig: Figure | Axes, dpi: int = style.DPI) -> bytes:
-    """Return the figure as PNG bytes, cropped to its content, with its alt text as Description."""
-    root = _root(fig)
-    buffer = io.BytesIO()
-    # Constrained layout settles over a draw or two; drawing first makes every save identical.
-    root.draw_without_rendering()
-    # Software=None keeps the bytes identical between runs, so unchanged charts do not churn.
-    metadata = {"Software": None, "Description": alt_text(root) or None}
-    root.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata=metadata)
-    return buffer.getvalue()
-
-
-def close(fig: Figure | Axes) -> None:
-    """Release a figure made by these functions (pyplot keeps it alive until closed)."""
-    plt.close(_root(fig))
-
-
-def _styled(chart: _Chart) -> _Chart:
-    """Run a chart function inside the house style, restoring the caller's rcParams after."""
-
-    @functools.wraps(chart)
-    def styled(*args: Any, **kwargs: Any) -> Axes:
-        with style.house_style():
-            return chart(*args, **kwargs)
-
-    return styled  # type: ignore[return-value]
-
-
 # --- shared drawing -----------------------------------------------------------------------
-
-
-def _new_axes(ax: Axes | None, rows: int = 0, per_row: float = 0.42) -> Axes:
-    """Return the given Axes, or a new one on an A4-width figure tall enough for the rows."""
-    if ax is not None:
-        return ax
-    height = min(max(style.FIGSIZE[1], 1.6 + per_row * rows), style.MAX_HEIGHT)
-    _, new = plt.subplots(figsize=(style.FIGSIZE[0], height), layout="constrained")
-    return new
-
-
-def _row_axis(ax: Axes, labels: Sequence[str], xlim: tuple[float, float], xlabel: str) -> None:
-    """Label one row per item, top to bottom, against a fixed x scale."""
-    ax.set_yticks(np.arange(len(labels)), labels)
-    ax.set_ylim(len(labels) - 0.5, -0.5)
-    ax.set_xlim(*xlim)
-    ax.set_xlabel(xlabel)
-
-
-def _finish(ax: Axes, title: str, alt: str, *, pad: float = 8) -> Axes:
-    """Set the title (``pad`` points above the plot, room for band names) and the alt text."""
-    ax.set_title(title, loc="left", pad=pad)
-    ax.spines[["top", "right"]].set_visible(False)
-    set_alt_text(ax, alt)
-    return ax
-
-
-def _num(data: pd.DataFrame, column: str) -> np.ndarray:
-    """Return a column as floats (NaN where missing, or where the column is absent)."""
-    if column not in data:
-        return np.full(len(data), np.nan)
-    return pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-def _require(data: pd.DataFrame, columns: str, chart: str) -> None:
-    """Fail early, naming the columns (space-separated) a chart needs and did not get."""
-    missing = [c for c in columns.split() if c not in data]
-    if missing:
-        raise ValueError(f"{chart}: data has no column(s) {', '.join(missing)}")
 
 
 def _pct(x: float) -> str:
     return f"{x:.0f}%"
-
-
-def _n(n: float) -> str:
-    return "" if np.isnan(n) else f"n = {n:.0f}"
 
 
 def _wrap(text: Any, width: int = 28) -> str:
@@ -515,166 +449,3 @@ def _trend_line(ax: Axes, one: pd.DataFrame, x: np.ndarray, i: int) -> str:
     ratings = one["rating"].tolist() if "rating" in one else [None] * len(one)
     audits = one["audit_id"].astype(str).tolist()
     return f"{name}: " + " ".join(map(_score_words, audits, score, low, high, n, ratings))
-
-
-@_styled
-def case_heatmap(data: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
-    """Show every case's answer to every question as a grid, coloured and hatched by answer.
-
-    Args:
-        data: an answers-like tidy table (case_id, question_id, answer; optional marking, of
-            which only "first" rows are used, and theme_id, which draws a line between
-            themes). A case with no row for a question counts as not answered.
-        ax: an Axes to draw into; a new figure when None.
-        title: the title; "Answers by case and question" when None.
-
-    Returns:
-        The Axes drawn on.
-
-    """
-    _require(data, "case_id question_id answer", "case_heatmap")
-    rows = data[data["marking"] == "first"] if "marking" in data else data
-    codes = _answer_codes(rows)
-    ax = _new_axes(ax, len(codes), per_row=0.2)
-    colours = [style.ANSWER_COLOURS[a] for a in ANSWER_LEVELS]
-    sns.heatmap(
-        codes,
-        ax=ax,
-        cmap=ListedColormap(colours),
-        vmin=-0.5,
-        vmax=len(colours) - 0.5,
-        cbar=False,
-        linewidths=0.4,
-        linecolor="#BBBBBB",
-    )
-    _hatch_cells(ax, codes.to_numpy())
-    _theme_dividers(ax, rows, list(codes.columns))
-    ax.set_xlabel("Question")
-    ax.set_ylabel("Case")
-    ax.tick_params(axis="x", labelsize=7 if codes.shape[1] > 20 else 8.5, rotation=90)
-    ax.tick_params(axis="y", labelsize=7 if codes.shape[0] > 30 else 8.5, rotation=0)
-    handles = [
-        Patch(
-            facecolor=style.ANSWER_COLOURS[a],
-            hatch=style.ANSWER_HATCHES[a],
-            edgecolor="#333333",
-            lw=0.6,
-            label=a.capitalize(),
-        )
-        for a in ANSWER_LEVELS
-    ]
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=4, handleheight=1.2)
-    counts = pd.Series(codes.to_numpy().ravel()).value_counts()
-    tally = ", ".join(f"{int(counts.get(i, 0))} {a}" for i, a in enumerate(ANSWER_LEVELS))
-    alt = f"Grid of the answers of {codes.shape[0]} cases to {codes.shape[1]} questions: {tally}."
-    return _finish(ax, title or "Answers by case and question", alt, pad=26)
-
-
-def _answer_codes(rows: pd.DataFrame) -> pd.DataFrame:
-    """Return a case x question table of answer codes (positions in ANSWER_LEVELS)."""
-    code = rows["answer"].astype(object).map({a: i for i, a in enumerate(ANSWER_LEVELS)})
-    grid = (
-        rows.assign(code=code)
-        .pivot_table(index="case_id", columns="question_id", values="code", aggfunc="first")
-        .reindex(
-            index=list(dict.fromkeys(rows["case_id"])),
-            columns=list(dict.fromkeys(rows["question_id"])),
-        )
-    )
-    return grid.fillna(ANSWER_LEVELS.index(NOT_ANSWERED)).astype(int)
-
-
-def _hatch_cells(ax: Axes, codes: np.ndarray) -> None:
-    """Hatch the cells of each hatched answer, so the grid reads in greyscale too."""
-    for i, answer in enumerate(ANSWER_LEVELS):
-        rows, cols = np.nonzero(codes == i)
-        if style.ANSWER_HATCHES[answer] and len(rows):
-            cells = [Rectangle((c, r), 1, 1) for r, c in zip(rows, cols, strict=True)]
-            ax.add_collection(
-                PatchCollection(
-                    cells,
-                    facecolor="none",
-                    edgecolor="#333333",
-                    lw=0,
-                    hatch=style.ANSWER_HATCHES[answer],
-                    zorder=2,
-                    gid=answer,
-                )
-            )
-
-
-def _theme_dividers(ax: Axes, rows: pd.DataFrame, questions: list[str]) -> None:
-    """Draw a line between the questions of consecutive themes."""
-    if "theme_id" not in rows:
-        return
-    theme_of = rows.drop_duplicates("question_id").set_index("question_id")["theme_id"]
-    themes = theme_of.reindex(questions).to_numpy()
-    for edge in np.nonzero(themes[1:] != themes[:-1])[0] + 1:
-        ax.axvline(edge, color="#222222", lw=1.2, zorder=3)
-
-
-@_styled
-def auditor_chart(
-    data: pd.DataFrame,
-    *,
-    theme_id: str | None = None,
-    ax: Axes | None = None,
-    title: str | None = None,
-) -> Axes:
-    """Plot how far each auditor's score is from the other auditors', with its 95% interval.
-
-    An auditor is flagged (vermilion diamond, "flagged" beside the row) when the interval of
-    the difference excludes zero. The axis runs from -100 to +100 percentage points.
-
-    Args:
-        data: the ``auditors`` score table (auditor, theme_id, n_applicable, diff_pts,
-            diff_ci_low_pts, diff_ci_high_pts, flag).
-        theme_id: the theme to show; when None the ``"all"`` rows if there are any, else every
-            row, labelled with its theme.
-        ax: an Axes to draw into; a new figure when None.
-        title: the title; "Each auditor compared with the rest" when None.
-
-    Returns:
-        The Axes drawn on.
-
-    """
-    _require(
-        data, "auditor theme_id diff_pts diff_ci_low_pts diff_ci_high_pts flag", "auditor_chart"
-    )
-    pick = theme_id or ("all" if (data["theme_id"] == "all").any() else None)
-    rows = (data if pick is None else data[data["theme_id"] == pick]).reset_index(drop=True)
-    labels = [
-        str(a) if pick else f"{a} · {t}"
-        for a, t in zip(rows["auditor"], rows["theme_id"], strict=True)
-    ]
-    ax = _new_axes(ax, len(rows))
-    pos = np.arange(len(rows), dtype=float)
-    diff, low, high, n = (
-        _num(rows, c) for c in ("diff_pts", "diff_ci_low_pts", "diff_ci_high_pts", "n_applicable")
-    )
-    flag = rows["flag"].fillna(False).astype(bool).to_numpy()
-    ax.axvline(0, color="#444444", lw=1, zorder=1)
-    style.draw_intervals(ax, pos, low, high)
-    has = ~np.isnan(diff)
-    ax.scatter(diff[has & ~flag], pos[has & ~flag], gid=POINT_GID, **style.CURRENT_POINT)
-    ax.scatter(diff[has & flag], pos[has & flag], gid=POINT_GID, **style.FLAG_POINT)
-    style.draw_no_data(ax, pos[~has], at=-98)
-    style.draw_notes(
-        ax, pos, [_n(v) + (" · flagged" if f else "") for v, f in zip(n, flag, strict=True)]
-    )
-    _row_axis(ax, labels, (-100, 100), DIFF_LABEL)
-    words = " ".join(map(_auditor_words, labels, diff, low, high, n, flag))
-    alt = f"Each auditor's score minus the others', in points, with 95% intervals. {words}"
-    heading = "Each auditor compared with the rest" + (
-        f": {pick}" if pick not in (None, "all") else ""
-    )
-    return _finish(ax, title or heading, alt)
-
-
-def _auditor_words(label: str, diff: float, low: float, high: float, n: float, flag: bool) -> str:
-    """Return one auditor row in words, for the alt text."""
-    if np.isnan(diff):
-        return f"{label}: {NO_DATA}."
-    n_text = f", {_n(n)}" if not np.isnan(n) else ""
-    flagged = ", flagged" if flag else ""
-    return f"{label}: {diff:+.0f} points (95% interval {low:+.0f} to {high:+.0f}{n_text}){flagged}."

@@ -1,9 +1,11 @@
 """Turning a raw grid into the tidy cases and answers of an audit, with every problem found.
 
 Both layouts end as the same thing: a cases table (one row per marking) and a grid of answer
-codes, cases by framework questions. Problems are collected, not raised, so the analyst sees them
-all at once, each naming its cell. Work is done on whole columns and arrays; Python loops run only
-over columns and over the problems found.
+codes, cases by framework questions. This module reads the wide layout (one row per marking) and
+holds what both layouts share; :mod:`caseaudit_lib.long_layout` reads the long one (one row per
+answer). Problems are collected, not raised, so the analyst sees them all at once, each naming its
+cell. Work is done on whole columns and arrays; Python loops run only over columns and over the
+problems found.
 """
 
 from __future__ import annotations
@@ -94,7 +96,10 @@ def validate_sheet(
         )
         return _empty(framework, [problem])
     if {"question_id", "answer"} <= set(keys):
-        result = _validate_long(body, keys, header_row, sheet, framework)
+        # Imported here: long_layout builds on this module's helpers, so it imports this one.
+        from caseaudit_lib.long_layout import validate_long
+
+        result = validate_long(body, keys, header_row, sheet, framework)
     else:
         result = _validate_wide(body, keys, header_row, sheet, framework, privacy)
     result.problems.sort(key=_position)
@@ -193,116 +198,6 @@ def _validate_wide(
                     "warning", f"no column for question {qid}; counted as not answered", column=qid
                 )
             )
-    return _finish(cases, obs, comments, problems, sheet, framework)
-
-
-def _validate_long(
-    body: pd.DataFrame,
-    keys: pd.Series,
-    header_row: int,
-    sheet: RawSheet,
-    framework: Framework,
-) -> ValidatedSheet:
-    problems: list[Problem] = []
-    case_cols: dict[str, int] = {}
-    attr_cols: dict[str, int] = {}
-    long_cols: dict[str, int] = {}
-    for col, key in keys.items():
-        text = sheet.header_names[col]
-        if not text:
-            continue
-        target = (
-            case_cols if key in CASE_COLUMNS else long_cols if key in LONG_COLUMNS else attr_cols
-        )
-        name = key if target is not attr_cols else text
-        if name in target:
-            problems.append(_duplicate_column(sheet, header_row, col, target[name]))
-            continue
-        target[name] = col
-    problems += _missing_columns(case_cols, sheet, header_row)
-
-    # One case per (case_id, marking), in order of first appearance.
-    rows = body.index.to_numpy()
-    ids = _column(body, case_cols.get(CASE_ID))
-    marking = _column(body, case_cols.get("marking")).str.lower().replace("", "first")
-    case_of_row, _ = pd.factorize(ids + "\x1f" + marking)
-    first = np.unique(case_of_row, return_index=True)[1]
-    agreeing = {n: c for n, c in case_cols.items() if n not in (CASE_ID, "marking")}
-    for name, col in {**agreeing, **attr_cols}.items():
-        values = body[col].str.strip().to_numpy(dtype=object)
-        for i in np.flatnonzero(values != values[first][case_of_row]):
-            problems.append(
-                sheet.problem(
-                    "error",
-                    rows[i],
-                    col,
-                    "differs from the first row of the same case",
-                    expected=f"the same {name} as {sheet.ref(rows[first[case_of_row[i]]], col)}",
-                )
-            )
-    if CASE_ID in case_cols:
-        col = case_cols[CASE_ID]
-        for row in rows[(ids == "").to_numpy()]:
-            problems.append(sheet.problem("error", row, col, "blank case_id", expected="a case id"))
-    cases, case_problems = _case_table(
-        body.iloc[first], case_cols, attr_cols, sheet, framework, check_case_id=False
-    )
-    problems += case_problems
-
-    q_index = {q: i for i, q in enumerate(framework.question_ids)}
-    q_col = long_cols["question_id"]
-    qids = body[q_col].str.strip()
-    question = qids.map(q_index).fillna(-1).astype(int).to_numpy()
-    for i in np.flatnonzero(question < 0):
-        problems.append(
-            sheet.problem(
-                "error",
-                rows[i],
-                q_col,
-                "blank question_id" if qids.iloc[i] == "" else "unknown question id",
-                value=qids.iloc[i],
-                expected=f"a question id of framework {framework.id}",
-            )
-        )
-    key = case_of_row * (len(q_index) + 1) + question + 1  # unique per (case, question or -1)
-    repeat = pd.Series(key).duplicated().to_numpy() & (question >= 0)
-    if repeat.any():
-        first_of = pd.Series(np.arange(len(key))).groupby(key).transform("first").to_numpy()
-        for i in np.flatnonzero(repeat):
-            problems.append(
-                sheet.problem(
-                    "error",
-                    rows[i],
-                    q_col,
-                    "duplicate answer: same case, marking and question",
-                    value=qids.iloc[i],
-                    expected=f"one row (the first is {sheet.ref(rows[first_of[i]], q_col)})",
-                )
-            )
-        question = np.where(repeat, -1, question)
-    a_col = long_cols["answer"]
-    obs = _Observations(
-        case=case_of_row,
-        question=question,
-        raw=body[a_col].to_numpy(dtype=object),
-        row=rows,
-        col=np.full(len(rows), a_col),
-    )
-    comments = np.full((len(first), len(q_index)), "", dtype=object)
-    if "comment" in long_cols:
-        ok = question >= 0
-        comments[case_of_row[ok], question[ok]] = (
-            body[long_cols["comment"]].str.strip().to_numpy(dtype=object)[ok]
-        )
-    for qid in sorted(set(q_index) - set(qids), key=q_index.get):
-        problems.append(
-            sheet.sheet_problem(
-                "warning",
-                f"no rows for question {qid}; counted as not answered",
-                column="question_id",
-                value=qid,
-            )
-        )
     return _finish(cases, obs, comments, problems, sheet, framework)
 
 
