@@ -69,12 +69,13 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from caseaudit_lib.batch import run_batch
-    from caseaudit_lib.report import build_audit, report_inputs
+    from caseaudit_lib.report import build_audit, find_params_files, output_dir_of, report_inputs
 
     summary = run_batch(
-        [Path(args.params)],
+        find_params_files([Path(args.params)]),
         build_audit,
         inputs_of=report_inputs,
+        output_dir_of=output_dir_of,
         workers=1,
         force=True,
         progress=False,
@@ -85,13 +86,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_batch(args: argparse.Namespace) -> int:
     from caseaudit_lib.batch import run_batch
-    from caseaudit_lib.report import build_audit, find_params_files, report_inputs, worker_setup
+    from caseaudit_lib.report import (
+        build_audit,
+        find_params_files,
+        output_dir_of,
+        report_inputs,
+        worker_setup,
+    )
 
     files = find_params_files([Path(p) for p in args.params])
     summary = run_batch(
         files,
         build_audit,
         inputs_of=report_inputs,
+        output_dir_of=output_dir_of,
         workers=args.workers,
         force=args.force,
         progress=not args.no_progress,

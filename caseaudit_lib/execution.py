@@ -33,6 +33,7 @@ from typing import Any
 
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.session import Session
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from papermill.clientwrap import PapermillNotebookClient
@@ -202,8 +203,13 @@ class KernelSession:
         self.km = km
         # One client for our own silent requests, open for the kernel's life: requests sent
         # before the kernel is listening wait in its queue, so start() does not wait for them.
-        self._control = km.client()
-        self._control.start_channels()
+        # Its own session: clients of one session share a zmq identity, and the kernel would
+        # send the notebook client's replies to this one.
+        session = Session(key=km.session.key, signature_scheme=km.session.signature_scheme)
+        self._control = km.client(session=session)
+        # Shell only: its replies are never lost, whereas IOPub drops what is published before
+        # the subscription reaches the kernel.
+        self._control.start_channels(iopub=False, stdin=False, hb=False, control=False)
         self.uses = 0
         self._fresh = True
         self._healthy = True
@@ -246,9 +252,12 @@ class KernelSession:
 
     def _send(self, code: str) -> None:
         """Execute code silently (no history, no outputs) and wait; raise if it failed."""
-        reply = run_sync(self._control.execute_interactive)(
-            code, silent=True, store_history=False, output_hook=lambda msg: None
-        )
+        msg_id = self._control.execute(code, silent=True, store_history=False)
+        while True:
+            # Waits behind the preload imports if they are still running.
+            reply = run_sync(self._control.get_shell_msg)(timeout=None)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
         content = reply["content"]
         if content["status"] != "ok":
             raise RuntimeError(

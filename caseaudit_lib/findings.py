@@ -106,7 +106,9 @@ def _themes(c: FieldChecker, value: Any, theme_ids: Sequence[str] | None) -> dic
         theme_id = str(raw_id)
         key = f"themes.{theme_id}"
         if theme_ids is not None and theme_id not in theme_ids:
-            c.fault(key, theme_id, "not a theme of the audit's framework", one_of(theme_id, theme_ids))
+            c.fault(
+                key, theme_id, "not a theme of the audit's framework", one_of(theme_id, theme_ids)
+            )
             continue
         if entry is None:
             entry = {}
@@ -263,7 +265,8 @@ def recommendations_table(
         if r.id not in rows
     ]  # fmt: skip
     table = pd.DataFrame([{"id": k, **v} for k, v in rows.items()] + new)
-    return table.reindex(columns=RECOMMENDATION_COLUMNS).astype(object)
+    table = table.reindex(columns=RECOMMENDATION_COLUMNS).astype(object)
+    return table.where(table.notna(), None)
 
 
 def _rec_values(rec: Recommendation) -> dict[str, Any]:

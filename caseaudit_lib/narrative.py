@@ -127,7 +127,13 @@ def _joiner_and(loop: Any, sep: str = ",") -> str:
 def join_and(items: Iterable[Any]) -> str:
     """Return "a, b and c"."""
     items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+    return (
+        items[0]
+        if len(items) == 1
+        else ", ".join(items[:-1]) + " and " + items[-1]
+        if items
+        else ""
+    )
 
 
 def _cell(value: Any) -> str:
@@ -213,6 +219,7 @@ class Against:
     has_counts: bool = True
     scale: tuple[str, ...] = ()
     judgements: Mapping[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+    covers: tuple[str, ...] | None = None  # theme ids it has figures for; None: every theme
 
 
 def against_baseline(baseline: Baseline, theme_ids: Sequence[str] = ()) -> Against:
@@ -221,7 +228,14 @@ def against_baseline(baseline: Baseline, theme_ids: Sequence[str] = ()) -> Again
     name = title[:1].lower() + title[1:] if title.startswith("The ") else f"the {title}"
     if baseline.kind == "answers":
         name = f"the audit {title} ({month_year(baseline.date)})"
-    has_counts = bool(baseline.kind != "percentages" or baseline.themes["n_applicable"].notna().any())
+    has_counts = bool(
+        baseline.kind != "percentages" or baseline.themes["n_applicable"].notna().any()
+    )
+    covers = None
+    if baseline.kind == "percentages":
+        covers = tuple(t for t in theme_ids if t in baseline.themes.index)
+    elif baseline.kind == "judgements":
+        covers = tuple(t for t in theme_ids if baseline.judgements_for_theme(t))
     return Against(
         id=baseline.id,
         kind=baseline.kind,
@@ -230,6 +244,7 @@ def against_baseline(baseline: Baseline, theme_ids: Sequence[str] = ()) -> Again
         has_counts=has_counts,
         scale=tuple(baseline.scale),
         judgements={t: baseline.judgements_for_theme(t) for t in theme_ids},
+        covers=covers,
     )
 
 
@@ -314,15 +329,15 @@ def count_changes(comparison: pd.DataFrame, against: Against) -> ChangeCount:
 def direction(counts: Sequence[ChangeCount]) -> str:
     """Return the direction of travel from the first comparison that tested a change.
 
-    "upward" (improvements, no declines), "downward", "mixed" or "unclear" (nothing changed by
-    more than chance).
+    "upward" (improvements, no declines), "downward", "mixed", "unclear" (nothing changed by
+    more than chance) or "untested" (no comparison could test a change).
     """
     for c in counts:
         if c.tested:
             if c.improved and c.declined:
                 return "mixed"
             return "upward" if c.improved else "downward" if c.declined else "unclear"
-    return "unclear"
+    return "untested"
 
 
 def conclusion_text(
@@ -332,6 +347,8 @@ def conclusion_text(
     *,
     bands: Sequence[str] = (),
     analyst: str | None = None,
+    overall: Mapping[str, Any] | None = None,
+    overall_reason: str | None = None,
 ) -> str:
     """Return the conclusion: direction of travel, ratings, and the auditors' own view.
 
@@ -342,6 +359,8 @@ def conclusion_text(
             baselines with numbers, then judgements).
         bands: the framework's band labels, best first, to list the ratings in order.
         analyst: the findings file's conclusion (Markdown), if any.
+        overall: HMIP's overall result (band, total_points, max_points), where there is one.
+        overall_reason: why there is no overall result, for a framework that has one.
 
     """
     numeric = [count_changes(comparison, a) for a in against if a.kind != "judgements"]
@@ -356,6 +375,8 @@ def conclusion_text(
         rated=[(label, ratings[label]) for label in order if ratings[label]],
         no_data=list(themes.loc[themes["score_pct"].isna(), "theme"]),
         analyst=analyst,
+        overall=overall,
+        overall_reason=overall_reason,
     )
 
 
@@ -423,6 +444,7 @@ class Narrative:
             sample_description=params.sample_description,
             n_second=second["case_id"].nunique(),
             against=self.against,
+            theme_names=self.theme_names,
         )
 
     def conclusion(self) -> str:
@@ -433,6 +455,10 @@ class Narrative:
             self.against,
             bands=[b.label for b in self.results.framework.bands],
             analyst=self.findings.conclusion,
+            overall=self.results.scores.overall,
+            overall_reason=(
+                self.results.scores.overall_reason if self.results.framework.overall else None
+            ),
         )
 
     def good_practice(self) -> str:
@@ -450,7 +476,8 @@ class Narrative:
         questions = scores.questions[scores.questions["theme_id"] == theme_id]
         weakest_id = scores.weakest_questions.get(theme_id)
         weakest = (
-            questions.set_index("question_id").loc[weakest_id].to_dict() | {"question_id": weakest_id}
+            questions.set_index("question_id").loc[weakest_id].to_dict()
+            | {"question_id": weakest_id}
             if weakest_id
             else None
         )
@@ -464,7 +491,9 @@ class Narrative:
         comparison = self.results.comparison
         out = []
         for a in self.against:
-            rows = comparison[(comparison["baseline_id"] == a.id) & (comparison["theme_id"] == theme_id)]
+            rows = comparison[
+                (comparison["baseline_id"] == a.id) & (comparison["theme_id"] == theme_id)
+            ]
             if rows.empty:
                 continue
             row = rows.iloc[0]
@@ -492,4 +521,5 @@ class Narrative:
             bands=[{"label": b.label, "min_pct": b.min_pct} for b in self.results.framework.bands],
             caseload=self.results.params.caseload,
             n_cases=self.results.audit.n_cases,
+            rules={t.scoring for t in self.results.framework.themes},
         )

@@ -163,6 +163,14 @@ class PrivacyConfig:
         return self.salt if self.salt else resolve_salt()
 
 
+def salt_path() -> Path | None:
+    """Return the salt file the pseudonyms use, or None when the salt is in the environment."""
+    if os.environ.get(SALT_ENV):
+        return None
+    named = os.environ.get(SALT_FILE_ENV)
+    return Path(named).expanduser() if named else project_root() / SALT_FILE_NAME
+
+
 def resolve_salt() -> bytes:
     """Return the salt from the environment or the project's salt file, creating that file once.
 

@@ -571,8 +571,8 @@ def write_bromley_params(folder: Path) -> None:
         "data_file": "data/bromley-2016-audit.xlsx",
         "framework": "yjb-audit-2016",
         "caseload": 80,
-        "sample_description": "20 of about 80 open cases, all that started from 1 September 2015; "
-        "read by 7 YJB auditors, 2 of them re-marked for moderation",
+        "sample_description": "all cases that started from 1 September 2015, when the new "
+        "Deputy and Head of Service arrived",
         "baselines": ["data/baselines/bromley-hmip-fji-2015.yaml",
                       "data/baselines/bromley-hmip-2012.yaml"],
         "earlier_audits": [],
@@ -588,8 +588,7 @@ def write_bromley_params(folder: Path) -> None:
         "audit_end_date": "2017-03-21",
         "data_file": "data/bromley-2017-audit.csv",
         "caseload": 75,
-        "sample_description": "20 of about 75 open cases that started from 1 September 2016; "
-        "read by 6 auditors",
+        "sample_description": "cases that started from 1 September 2016",
         "baselines": ["data/baselines/bromley-hmip-fji-2015.yaml"],
         "earlier_audits": ["params/bromley-2016.yaml"],
         "findings_file": "data/findings/bromley-2017.yaml",
@@ -644,7 +643,7 @@ def write_hmip_sample(rng: np.random.Generator, out: Path) -> None:
         "data_file": "data/sample-hmip-2025.xlsx",
         "framework": hmip.id,
         "caseload": 110,
-        "sample_description": "20 cases, court and out-of-court, read by 4 inspectors",
+        "sample_description": "a random sample of court and out-of-court cases",
         "baselines": [],
         "earlier_audits": [],
         "findings_file": "data/findings/sample-hmip-2025.yaml",
