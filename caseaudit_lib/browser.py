@@ -117,12 +117,14 @@ def check_report(
     screenshot_path: Path | None = None,
     *,
     executable_path: str | None = None,
+    full_page: bool = False,
 ) -> BrowserReport:
     """Open a report in headless Chromium, offline, and return what rendered.
 
     Args:
         html_path: The exported report.
-        screenshot_path: Where to save a full-page PNG screenshot, if wanted.
+        screenshot_path: Where to save a PNG screenshot, if wanted.
+        full_page: Screenshot the whole page rather than the first screen.
         executable_path: The Chromium to use; None for :func:`find_chromium`.
 
     Returns:
@@ -189,7 +191,7 @@ def check_report(
                 report.images_without_alt = [i for i, img in enumerate(images) if not img["alt"]]
                 if screenshot_path is not None:
                     Path(screenshot_path).parent.mkdir(parents=True, exist_ok=True)
-                    page.screenshot(path=str(screenshot_path), full_page=True)
+                    page.screenshot(path=str(screenshot_path), full_page=full_page)
             finally:
                 browser.close()
     except PlaywrightError as exc:

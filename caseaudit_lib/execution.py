@@ -163,8 +163,8 @@ class KernelSession:
         kernel_name: The kernelspec to start (the project's ``caseaudit``).
         cwd: The kernel's first working directory.
         preload: Modules the kernel imports as soon as it starts, in the background.
-        max_uses: Restart the kernel after this many :meth:`run` calls (bounds whatever
-            module-level state notebooks leave behind); None never.
+        max_uses: Start a new kernel after this many notebooks (bounds whatever module-level
+            state notebooks leave behind); None never.
         startup_timeout: Seconds to wait for the kernel to answer.
         timeout: Seconds a cell may run; None for no limit (papermill's default).
 
@@ -275,19 +275,34 @@ class KernelSession:
         cwd: Path | None = None,
     ) -> list[ExecutedNotebook]:
         """Execute notebooks in order, each isolated from the others; see execute_notebooks."""
+        return [
+            self.run_notebook(source, parameters, Path(out_dir) / Path(source).name, cwd=cwd)
+            for source in notebooks
+        ]
+
+    def run_notebook(
+        self,
+        source: Path,
+        parameters: Mapping[str, Any] | str | Path,
+        output: Path,
+        *,
+        cwd: Path | None = None,
+    ) -> ExecutedNotebook:
+        """Execute one notebook into ``output``, isolated from those run before it.
+
+        The per-notebook form of :meth:`run`, for callers that execute one notebook at a time
+        (e.g. ``report.execute_notebook``): consecutive calls share the warm kernel.
+        """
         if isinstance(parameters, (str, Path)):
             # Exactly what `papermill ... -f params.yaml` injects.
             parameters = read_yaml_file(str(parameters))
-        parameters = dict(parameters)
-        cwd = Path(cwd or self.cwd).resolve()
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
+        output = Path(output)
+        output.parent.mkdir(parents=True, exist_ok=True)
         self._ensure_ready()
         self.uses += 1
-        done = []
-        for source in notebooks:
-            done.append(self._run_one(Path(source), parameters, out_dir / Path(source).name, cwd))
-        return done
+        return self._run_one(
+            Path(source), dict(parameters), output, Path(cwd or self.cwd).resolve()
+        )
 
     def _run_one(
         self, source: Path, parameters: dict[str, Any], output: Path, cwd: Path
@@ -383,20 +398,21 @@ def worker_session(
     *,
     cwd: Path | None = None,
     preload: Iterable[str] = DEFAULT_PRELOAD,
-    max_uses: int | None = 25,
+    max_uses: int | None = 100,
+    timeout: float | None = None,
 ) -> KernelSession:
     """Return this process's warm kernel session, starting it (and its preload) on first use.
 
     Meant for batch workers: call it from the worker initializer so the kernel boots and
     imports while the worker builds its exporter, then pass it to :func:`execute_notebooks`
     for every audit. The kernel is shut down when the process exits (also in a
-    multiprocessing worker, where ``atexit`` handlers do not run), and restarted after
-    ``max_uses`` audits, after a failed notebook, or if it died.
+    multiprocessing worker, where ``atexit`` handlers do not run), and replaced after
+    ``max_uses`` notebooks (20 audits of 5), after a failed notebook, or if it died.
     """
     global _worker_session
     if _worker_session is None:
         _worker_session = KernelSession(
-            kernel_name, cwd=cwd, preload=preload, max_uses=max_uses
+            kernel_name, cwd=cwd, preload=preload, max_uses=max_uses, timeout=timeout
         ).start()
         atexit.register(_worker_session.close)
         from multiprocessing import util

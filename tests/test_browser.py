@@ -65,7 +65,7 @@ def report(tmp_path_factory):
 
 def test_report_renders_offline_in_chromium(report, chromium, tmp_path):  # noqa: F811
     shot = tmp_path / "report.png"
-    seen = check_report(report, shot, executable_path=chromium)
+    seen = check_report(report, shot, executable_path=chromium, full_page=True)
     assert seen.blocked_requests == []
     assert seen.page_errors == []
     assert seen.title == "Case file audit: Sample YOS"

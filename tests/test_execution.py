@@ -148,9 +148,7 @@ def test_same_notebook_as_papermill_execute_notebook(notebooks, tmp_path):
     assert ours.notebook.metadata.language_info == reference.metadata.language_info
 
 
-def test_a_failing_cell_names_notebook_and_cell_and_keeps_the_partial_notebook(
-    notebooks, tmp_path
-):
+def test_a_failing_cell_names_notebook_and_cell_and_keeps_the_partial_notebook(notebooks, tmp_path):
     out = tmp_path / "out"
     with pytest.raises(NotebookExecutionError) as caught:
         execute_notebooks(

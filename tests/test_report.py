@@ -20,10 +20,12 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from browser_support import chromium  # noqa: F401 - the fixture
 from test_batch import _wait_until, snapshot, statuses
 from test_export import Page
 
 from caseaudit_lib.batch import BuildFailed, publish, run_batch
+from caseaudit_lib.browser import check_report
 from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.export import find_external_resources, software_version
 from caseaudit_lib.framework import load_framework
@@ -136,6 +138,18 @@ def test_the_report_headings_follow_the_seed_order_and_every_figure_has_alt_text
         assert len(image.get("alt") or "") > 40
     assert "21–22 March 2016" in page.footer_text
     assert software_version() in page.footer_text
+
+
+def test_the_real_report_renders_offline_in_chromium(built_2016, chromium):  # noqa: F811
+    # The screenshot of the first screen goes to outputs/ for people to look at.
+    shot = REPO / "outputs" / "report-first-screen.png"
+    seen = check_report(built_2016 / "report.html", shot, executable_path=chromium)
+    assert seen.blocked_requests == [] and seen.page_errors == []
+    assert seen.h1_visible and seen.broken_toc_links == []
+    assert seen.image_count >= 8 and seen.broken_images == []
+    assert seen.images_without_alt == []
+    assert seen.ok
+    assert shot.stat().st_size > 10_000
 
 
 def test_the_report_reads_like_the_seed(built_2016):
