@@ -29,23 +29,18 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.session import Session
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NotebookExecutionManager
-from papermill.exceptions import PapermillExecutionError
-from papermill.execute import (
-    prepare_notebook_metadata,
-    raise_for_execution_errors,
-    remove_error_markers,
-)
-from papermill.iorw import load_notebook_node, read_yaml_file
-from papermill.parameterize import parameterize_notebook
+
+if TYPE_CHECKING:
+    import nbformat
+
+# papermill, nbclient and nbformat are imported where they are used, not here: importing them
+# takes about a second, and the kernel (which needs only jupyter_client) should be booting and
+# importing pandas on the other core meanwhile.
 
 __all__ = [
     "DEFAULT_PRELOAD",
@@ -128,32 +123,33 @@ class ExecutedNotebook:
     seconds: float
 
 
-class NotebookExecutionError(PapermillExecutionError):
+class NotebookExecutionError(Exception):
     """A cell of a notebook raised: names the notebook, the cell and the error.
 
-    A :class:`papermill.exceptions.PapermillExecutionError` (``ename``, ``evalue``,
-    ``cell_index``, ``exec_count``, ``traceback``) with ``notebook`` (the source notebook) and
-    ``output_path`` (the executed notebook written with the error) added.
+    Carries papermill's ``PapermillExecutionError`` attributes (``cell_index``, ``exec_count``,
+    ``source``, ``ename``, ``evalue``, ``traceback``) plus ``notebook`` (the source notebook)
+    and ``output_path`` (the executed notebook, written with the error); the papermill error
+    itself is its ``__cause__``. Not a subclass of it, so that this module can be imported
+    without importing papermill.
     """
 
-    def __init__(self, notebook: Path, output_path: Path, error: PapermillExecutionError) -> None:
-        super().__init__(
-            error.cell_index,
-            error.exec_count,
-            error.source,
-            error.ename,
-            error.evalue,
-            error.traceback,
-        )
+    def __init__(self, notebook: Path, output_path: Path, error: Any) -> None:
         self.notebook = Path(notebook)
         self.output_path = Path(output_path)
-
-    def __str__(self) -> str:
-        first = (
+        self.cell_index = error.cell_index
+        self.exec_count = error.exec_count
+        self.source = error.source
+        self.ename = error.ename
+        self.evalue = error.evalue
+        self.traceback = error.traceback
+        self._details = str(error)
+        super().__init__(
             f"{self.notebook.name}: cell {self.cell_index} (In [{self.exec_count}]) raised "
             f"{self.ename}: {self.evalue}; executed notebook kept at {self.output_path}"
         )
-        return first + super().__str__()
+
+    def __str__(self) -> str:
+        return self.args[0] + self._details
 
 
 class KernelSession:
@@ -188,6 +184,7 @@ class KernelSession:
         self.timeout = timeout
         self.km: AsyncKernelManager | None = None
         self._control: Any = None
+        self._kc: Any = None  # the notebooks' client, made by nbclient for the first one
         self.uses = 0
         self._fresh = False  # no notebook has run since the kernel started
         self._healthy = True
@@ -199,7 +196,10 @@ class KernelSession:
         if self.km is not None:
             return self
         km = AsyncKernelManager(kernel_name=self.kernel_name)
-        run_sync(km.start_kernel)(cwd=str(self.cwd))
+        # History in memory, as nbclient does for the kernels it starts: no sqlite file to lock.
+        run_sync(km.start_kernel)(
+            cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"]
+        )
         self.km = km
         # One client for our own silent requests, open for the kernel's life: requests sent
         # before the kernel is listening wait in its queue, so start() does not wait for them.
@@ -225,12 +225,14 @@ class KernelSession:
         km, self.km = self.km, None
         if km is None:
             return
-        if self._control is not None:
-            self._control.stop_channels()
-            self._control = None
+        for client in (self._control, self._kc):
+            if client is not None:
+                client.stop_channels()
+        self._control = self._kc = None
         try:
             if run_sync(km.is_alive)():
-                run_sync(km.shutdown_kernel)(now=False)
+                # Nothing in the kernel needs saving: no graceful shutdown's half second.
+                run_sync(km.shutdown_kernel)(now=True)
         except Exception as exc:  # a dying kernel must not hide the caller's own error
             log.warning("kernel shutdown failed: %s", exc)
         finally:
@@ -294,6 +296,8 @@ class KernelSession:
         (e.g. ``report.execute_notebook``): consecutive calls share the warm kernel.
         """
         if isinstance(parameters, (str, Path)):
+            from papermill.iorw import read_yaml_file
+
             # Exactly what `papermill ... -f params.yaml` injects.
             parameters = read_yaml_file(str(parameters))
         output = Path(output)
@@ -307,6 +311,19 @@ class KernelSession:
     def _run_one(
         self, source: Path, parameters: dict[str, Any], output: Path, cwd: Path
     ) -> ExecutedNotebook:
+        import nbformat
+        from nbclient.exceptions import DeadKernelError
+        from papermill.clientwrap import PapermillNotebookClient
+        from papermill.engines import NotebookExecutionManager
+        from papermill.exceptions import PapermillExecutionError
+        from papermill.execute import (
+            prepare_notebook_metadata,
+            raise_for_execution_errors,
+            remove_error_markers,
+        )
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
         begun = time.perf_counter()
         assert self.km is not None
         if not self._fresh:
@@ -327,6 +344,9 @@ class KernelSession:
             startup_timeout=self.startup_timeout,
             log=logging.getLogger("papermill"),
         )
+        # One client for every notebook of the kernel: a new one costs ~0.2 s of waiting for
+        # its IOPub subscription to reach the kernel.
+        client.kc = self._kc
         try:
             client.execute()
         except DeadKernelError:
@@ -334,15 +354,14 @@ class KernelSession:
             nbformat.write(manager.nb, output)
             raise
         finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
+            self._kc = client.kc
             manager.notebook_complete()
         try:
             raise_for_execution_errors(manager.nb, str(output))  # writes the notebook on error
         except PapermillExecutionError as error:
             # The kernel may hold half-built state of a failed notebook: a new one next time.
             self._healthy = False
-            raise NotebookExecutionError(source, output, error) from None
+            raise NotebookExecutionError(source, output, error) from error
         nbformat.write(manager.nb, output)
         return ExecutedNotebook(source, output, manager.nb, time.perf_counter() - begun)
 

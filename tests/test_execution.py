@@ -159,7 +159,7 @@ def test_a_failing_cell_names_notebook_and_cell_and_keeps_the_partial_notebook(n
             cwd=tmp_path,
         )
     error = caught.value
-    assert isinstance(error, PapermillExecutionError)  # what batch builds already catch
+    assert isinstance(error.__cause__, PapermillExecutionError)  # papermill's own check
     assert error.ename == "ZeroDivisionError"
     assert error.notebook == notebooks["failing"]
     assert error.cell_index == 3  # parameters, injected, y = 2, the failing cell

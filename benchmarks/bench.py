@@ -1,0 +1,541 @@
+"""The speed and memory benchmark: medians and ratios measured in one run, each with its target.
+
+Run ``make bench`` (``.venv/bin/python benchmarks/bench.py``). Measures, each repeated ``--reps``
+times (median shown):
+
+- report / floor: ``caseaudit report params/bromley-2016.yaml`` against the same notebooks' code
+  as plain Python scripts run by one ``python`` process (the cost of the computations and
+  charts alone); both are subprocesses, so both pay interpreter start-up. Also two in-process
+  variants of the report (papermill per notebook; one warm kernel, see
+  ``caseaudit_lib.execution``) to show where the time goes.
+- batch speed-up: ``caseaudit batch --force`` with the default workers against ``--workers 1``
+  over a subset of the 40 generated audits (``--batch-audits``).
+- no-change rebuild: ``caseaudit batch`` over all 40 generated audits with nothing changed.
+- loading: ``load_audit`` of a 3,000-row workbook against bare ``pandas.read_excel`` (calamine),
+  with the bare openpyxl read beside it.
+- memory: peak resident memory of ``caseaudit batch --force`` (the whole process tree, sampled
+  from /proc, and the largest single process from getrusage) for 10 and 40 audits.
+
+Generated data lives in ``benchmarks/work/`` (git-ignored; see benchmarks/generate.py). Every
+command runs with ``CASEAUDIT_ROOT`` pointing at a root of its own there, so the project's
+``outputs/`` is never touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+CAESAUDIT_CMD = str(VENV_BIN / "caseaudit")
+SAMPLE_PARAMS = "params/bromley-2016.yaml"
+KERNEL = "caseaudit"
+# A fixed salt: the benchmark must not create or depend on the machine's secret salt.
+BENCH_SALT = "benchmark-salt-not-secret"
+
+
+@dataclass
+class Row:
+    """One line of the final table."""
+
+    measure: str
+    value: str
+    target: str
+    met: bool | None
+
+
+ROWS: list[Row] = []
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def median_time(fn: Callable[[], object], reps: int) -> tuple[float, list[float]]:
+    """Return the median wall time of fn over reps runs, and every time."""
+    times = []
+    for _ in range(reps):
+        begun = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - begun)
+    return statistics.median(times), times
+
+
+def shown(times: list[float]) -> str:
+    return ", ".join(f"{t:.2f}" for t in times)
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path, *, check: bool = True) -> int:
+    """Run a command quietly; on failure print its output and stop."""
+    done = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True)
+    if check and done.returncode != 0:
+        say(done.stdout[-3000:])
+        say(done.stderr[-3000:])
+        raise SystemExit(f"benchmark command failed ({done.returncode}): {' '.join(cmd)}")
+    return done.returncode
+
+
+def env_for(root: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["CASEAUDIT_ROOT"] = str(root)
+    env["CASEAUDIT_SALT"] = BENCH_SALT
+    env.update(extra)
+    return env
+
+
+# -- machine ---------------------------------------------------------------------------------
+
+
+def machine() -> list[str]:
+    """Describe the machine and the software the figures come from."""
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    packages = [
+        "caseaudit", "pandas", "numpy", "matplotlib", "papermill", "nbclient", "nbconvert",
+        "ipykernel", "jupyter_client", "python-calamine", "openpyxl",
+    ]  # fmt: skip
+    return [
+        f"cores (nproc): {len(os.sched_getaffinity(0))}; CPU: {cpu}",
+        f"memory: {mem_kb / 1024 / 1024:.1f} GiB; {platform.platform()}",
+        f"Python {platform.python_version()}; " + ", ".join(f"{p} {version(p)}" for p in packages),
+    ]
+
+
+# -- the floor: the notebooks' code as plain Python -------------------------------------------
+
+FLOOR_PRELUDE = '''\
+"""What Jupyter does for each cell, without Jupyter: rich display and inline figures."""
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+import IPython.display
+import matplotlib.pyplot as plt
+from IPython.core.formatters import DisplayFormatter
+from IPython.core.pylabtools import print_figure
+from matplotlib.figure import Figure
+
+_formatter = DisplayFormatter()
+
+
+def display(*objs, raw=False, **kwargs):
+    """Compute every representation a kernel would send (HTML, Markdown, PNG...)."""
+    for obj in objs:
+        if raw:
+            json.dumps(obj, default=str)
+        elif isinstance(obj, Figure):
+            print_figure(obj, "png", bbox_inches="tight")  # the inline backend's own call
+        elif obj is not None:
+            _formatter.format(obj)
+
+
+def flush():
+    """Render and close every open figure, as the inline backend does after each cell."""
+    for num in plt.get_fignums():
+        display(plt.figure(num))
+    plt.close("all")
+
+
+IPython.display.display = display
+plt.show = lambda *args, **kwargs: flush()
+'''
+
+FLOOR_RUNNER = """\
+import os
+import runpy
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+import floor_prelude  # noqa: E402
+
+os.chdir({cwd!r})
+for script in {scripts!r}:
+    runpy.run_path(os.path.join(here, script), run_name="__main__")
+    floor_prelude.flush()
+"""
+
+
+def cell_as_script(source: str) -> str:
+    """Return a cell's code as plain Python: magics commented out, the last expression shown."""
+    lines = [
+        f"# {line}" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    ]
+    code = "\n".join(lines)
+    tree = ast.parse(code)
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = tree.body[-1]
+        tree.body[-1] = ast.Expr(ast.Call(ast.Name("_floor_display", ast.Load()), [last.value], []))
+        ast.fix_missing_locations(tree)
+        code = ast.unparse(tree)
+    return code + "\n_floor_flush()\n"
+
+
+def write_floor(notebooks: list[Path], params_file: Path, folder: Path) -> Path:
+    """Write the notebooks as plain scripts plus floor.py that runs them all in one process."""
+    import nbformat
+    import yaml
+    from papermill.translators import translate_parameters
+
+    folder.mkdir(parents=True, exist_ok=True)
+    parameters = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    (folder / "floor_prelude.py").write_text(FLOOR_PRELUDE, encoding="utf-8")
+    scripts = []
+    for notebook in notebooks:
+        nb = nbformat.read(notebook, as_version=4)
+        parts = ["from floor_prelude import display as _floor_display, flush as _floor_flush\n"]
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            parts.append(cell_as_script(cell.source))
+            if "parameters" in cell.metadata.get("tags", []):
+                parts.append(translate_parameters(KERNEL, "python", parameters, "Parameters"))
+        script = f"floor_{notebook.stem}.py"
+        (folder / script).write_text("\n".join(parts), encoding="utf-8")
+        scripts.append(script)
+    runner = folder / "floor.py"
+    runner.write_text(
+        FLOOR_RUNNER.format(cwd=str(notebooks[0].parent), scripts=scripts), encoding="utf-8"
+    )
+    return runner
+
+
+# -- report variants run in one process (for the comparison) ---------------------------------
+
+
+def _session_executor(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
+    """report.Executor that runs every notebook of the process in one warm kernel."""
+    from caseaudit_lib.execution import worker_session
+
+    worker_session(KERNEL, cwd=cwd).run_notebook(source, parameters, target, cwd=cwd)
+
+
+def report_variant(variant: str, params_file: str) -> None:
+    """Build one report in this process, for the comparison of executors.
+
+    'papermill': report.build_audit as it is (papermill, one kernel per notebook).
+    'session': report.build_audit with one warm kernel for the five notebooks, started first.
+    'proposed': as 'session', and the score tables computed while the kernel boots and imports
+    (what benchmarks/README.md proposes for report.py), then the same export and leak check.
+    """
+    if variant == "papermill":
+        from caseaudit_lib.report import build_audit
+
+        shutil.rmtree(build_audit(Path(params_file)).staging_dir)
+        return
+    from caseaudit_lib.execution import worker_session
+    from caseaudit_lib.paths import project_root
+
+    # The kernel boots and imports pandas & co. while this process imports nbconvert.
+    worker_session(KERNEL, cwd=project_root() / "notebooks")
+    from caseaudit_lib import report
+
+    if variant == "session":
+        result = report.build_audit(Path(params_file), executor=_session_executor)
+        shutil.rmtree(result.staging_dir)
+        return
+    from caseaudit_lib.batch import staging_dir_for
+    from caseaudit_lib.export import export_html
+    from caseaudit_lib.params import load_params
+    from caseaudit_lib.paths import outputs_dir
+    from caseaudit_lib.pipeline import score_params, write_tables
+
+    params = load_params(Path(params_file))
+    staging = staging_dir_for(outputs_dir(params.audit_id))
+    report.worker_setup()
+    results = score_params(params)
+    tables = write_tables(results, staging / report.TABLES_DIR)
+    notebooks = report.run_notebooks(params, staging, _session_executor)
+    html = staging / report.REPORT_FILE
+    export_html(
+        staging / report.NOTEBOOKS_DIR / report.REPORT_NOTEBOOK,
+        html,
+        title=params.title,
+        footer=report.footer_text(params),
+        exporter=report._get_exporter(),
+    )
+    shutil.copy2(tables / report.XLSX_FILE, staging / report.XLSX_FILE)
+    board = [html, staging / report.XLSX_FILE, *sorted(tables.iterdir())]
+    report.check_for_identifiers(params, [*board, *notebooks], staging, results.framework)
+    shutil.rmtree(staging)
+
+
+# -- memory ----------------------------------------------------------------------------------
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Return the summed resident memory (kB) of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss[int(entry.name)] = int(line.split()[1])
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += children.get(p, [])
+    return total
+
+
+WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "sys.exit(code)\n"
+)
+
+
+def peak_memory(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float]:
+    """Run a command; return (seconds, peak RSS MiB of its process tree, largest process MiB).
+
+    The tree's resident memory is summed from /proc every 0.1 s; the largest single process
+    comes from getrusage(RUSAGE_CHILDREN) in a small wrapper whose only child is the command.
+    """
+    begun = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, *cmd],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss_kb(proc.pid))
+            stop.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    stop.set()
+    sampler.join()
+    seconds = time.perf_counter() - begun
+    if proc.returncode != 0:
+        say(out[-2000:] + err[-2000:])
+        raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
+    maxrss = next(int(line.split()[1]) for line in out.splitlines() if line.startswith("MAXRSS_KB"))
+    return seconds, peak / 1024, maxrss / 1024
+
+
+# -- measurements ----------------------------------------------------------------------------
+
+
+def record(measure: str, value: str, target: str, met: bool | None) -> None:
+    ROWS.append(Row(measure, value, target, met))
+    mark = "" if met is None else ("  [met]" if met else "  [NOT met]")
+    say(f"  => {measure}: {value}   target {target}{mark}")
+
+
+def sample_root(work: Path) -> Path:
+    """A project root for the bundled sample: links to params, data and notebooks."""
+    root = work / "sample"
+    (root / "outputs").mkdir(parents=True, exist_ok=True)
+    for name in ("params", "data", "notebooks"):
+        link = root / name
+        if not link.exists():
+            link.symlink_to(PROJECT / name, target_is_directory=True)
+    return root
+
+
+def bench_report(work: Path, reps: int, variants: bool) -> None:
+    say("\n## report / floor (one audit: bromley-2016)")
+    root = sample_root(work)
+    env = env_for(root)
+    notebooks = sorted((PROJECT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    floor = write_floor(notebooks, PROJECT / SAMPLE_PARAMS, work / "floor")
+    py = sys.executable
+    report_cmd = [CAESAUDIT_CMD, "report", SAMPLE_PARAMS]
+    floor_cmd = [py, str(floor)]
+    run(floor_cmd, env, root)  # warm the file cache once, untimed
+    t_report, all_report = median_time(lambda: run(report_cmd, env, root), reps)
+    t_floor, all_floor = median_time(lambda: run(floor_cmd, env, root), reps)
+    say(f"  caseaudit report: median {t_report:.2f} s ({shown(all_report)})")
+    say(f"  floor (python floor.py, {len(notebooks)} notebooks): median {t_floor:.2f} s")
+    ratio = t_report / t_floor
+    record("report / floor", f"{ratio:.2f}", "<= 1.5", ratio <= 1.5)
+    if not variants:
+        return
+    labels = {
+        "papermill": "papermill per notebook",
+        "session": "one warm kernel",
+        "proposed": "one warm kernel + tables first",
+    }
+    for variant, label in labels.items():
+        cmd = [py, __file__, "--report-variant", variant, SAMPLE_PARAMS]
+        t, all_t = median_time(lambda cmd=cmd: run(cmd, env, root), reps)
+        say(f"  in one process, {label}: median {t:.2f} s ({shown(all_t)})")
+        record(f"report in one process, {label} / floor", f"{t / t_floor:.2f}", "<= 1.5", None)
+
+
+def bench_batch(work: Path, reps: int, n_audits: int) -> None:
+    root = generate.bench_root(work)
+    files = sorted((root / "params").glob("*.yaml"))
+    # Whole services (all their years), so every earlier audit an audit names is there.
+    subset = files[:n_audits]
+    say(f"\n## batch speed-up ({len(subset)} of {len(files)} generated audits, --force)")
+    env = env_for(root)
+    base = [CAESAUDIT_CMD, "batch", *map(str, subset), "--force", "--no-progress"]
+    t_one, all_one = median_time(lambda: run([*base, "--workers", "1"], env, root), reps)
+    t_all, all_all = median_time(lambda: run(base, env, root), reps)
+    say(f"  --workers 1: median {t_one:.1f} s ({shown(all_one)})")
+    say(f"  default workers ({len(os.sched_getaffinity(0))} cores): median {t_all:.1f} s")
+    speedup = t_one / t_all
+    record(
+        f"batch speed-up ({len(subset)} audits)",
+        f"{speedup:.2f}",
+        ">= 1.8 on 2 cores",
+        speedup >= 1.8,
+    )
+
+
+def bench_memory_and_nochange(work: Path, reps: int, sizes: tuple[int, int]) -> None:
+    root = generate.bench_root(work)
+    files = sorted((root / "params").glob("*.yaml"))
+    env = env_for(root)
+    small, large = sizes
+    say(f"\n## memory: peak resident memory of `caseaudit batch --force`, {small} vs {large}")
+    results = {}
+    for n in (small, large):
+        cmd = [CAESAUDIT_CMD, "batch", *map(str, files[:n]), "--force", "--no-progress"]
+        seconds, tree, single = peak_memory(cmd, env, root)
+        results[n] = tree
+        say(
+            f"  {n} audits: {seconds:.1f} s, peak of the process tree {tree:.0f} MiB, "
+            f"largest single process {single:.0f} MiB"
+        )
+    ratio = results[large] / results[small]
+    record(
+        f"memory {large} / {small} audits",
+        f"{ratio:.2f} ({results[small]:.0f} vs {results[large]:.0f} MiB)",
+        "<= 1.1 (flat)",
+        ratio <= 1.1,
+    )
+    say(f"\n## no-change rebuild ({large} audits, all built above)")
+    cmd = [CAESAUDIT_CMD, "batch", *map(str, files[:large]), "--no-progress"]
+    t, all_t = median_time(lambda: run(cmd, env, root), reps)
+    say(f"  caseaudit batch, nothing changed: median {t:.2f} s ({shown(all_t)})")
+    record(f"no-change rebuild ({large} audits)", f"{t:.2f} s", "<= 0.5 s", t <= 0.5)
+
+
+def bench_loading(work: Path, reps: int, workbook: Path) -> None:
+    import pandas as pd
+
+    from caseaudit_lib.audit import load_audit
+    from caseaudit_lib.framework import load_framework
+
+    framework = load_framework(generate.FRAMEWORK)
+    load_audit(workbook, framework)  # warm up: imports, file cache
+    pd.read_excel(workbook, engine="calamine", header=None)
+    t_lib, all_lib = median_time(lambda: load_audit(workbook, framework), reps)
+    t_cal, all_cal = median_time(
+        lambda: pd.read_excel(workbook, engine="calamine", header=None), reps
+    )
+    t_opx, _ = median_time(lambda: pd.read_excel(workbook, engine="openpyxl", header=None), reps)
+    rows = len(pd.read_excel(workbook, engine="calamine", header=None))
+    say(f"\n## loading ({workbook.name}: {rows} rows incl. header rows, full question set)")
+    say(f"  load_audit (read + normalise + validate + pseudonymise): median {t_lib:.3f} s")
+    say(f"  pandas.read_excel(engine='calamine'): median {t_cal:.3f} s ({shown(all_cal)})")
+    say(f"  pandas.read_excel(engine='openpyxl'): median {t_opx:.3f} s")
+    record("loading: load_audit / calamine read", f"{t_lib / t_cal:.2f}", "<= 1.5", None)
+    ROWS[-1].met = t_lib / t_cal <= 1.5
+    record("loading: openpyxl read / calamine read", f"{t_opx / t_cal:.1f}", "(for scale)", None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=3, help="repetitions (median; default 3)")
+    parser.add_argument("--work", type=Path, default=generate.DEFAULT_WORK)
+    parser.add_argument("--batch-audits", type=int, default=8, help="audits in the speed-up")
+    parser.add_argument("--memory", default="10,40", help="audit counts compared for memory")
+    parser.add_argument("--no-variants", action="store_true", help="skip in-process variants")
+    parser.add_argument(
+        "--only", default="report,batch,memory,loading", help="comma-separated parts to run"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: tiny data, 1 repetition, no variants"
+    )
+    parser.add_argument("--report-variant", nargs=2, metavar=("VARIANT", "PARAMS"))
+    args = parser.parse_args(argv)
+    if args.report_variant:
+        report_variant(*args.report_variant)
+        return 0
+    parts = set(args.only.split(","))
+    sizes = tuple(int(n) for n in args.memory.split(","))
+    services, years, loading = generate.SERVICES, generate.YEARS, generate.LOADING_SERVICES
+    if args.quick:
+        args.reps, args.batch_audits, sizes, args.no_variants = 1, 2, (1, 2), True
+        services, years, loading = 1, 2, 5
+        if args.work == generate.DEFAULT_WORK:
+            args.work = generate.DEFAULT_WORK.parent / "work-quick"
+    say("# caseaudit benchmark")
+    say(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+    for line in machine():
+        say(line)
+    say(f"repetitions: {args.reps} (medians shown)")
+    generate.generate_audits(args.work, services, years)
+    workbook = generate.generate_loading_workbook(args.work, loading)
+    if "loading" in parts:
+        bench_loading(args.work, max(args.reps, 3), workbook)
+    if "report" in parts:
+        bench_report(args.work, args.reps, not args.no_variants)
+    if "batch" in parts:
+        bench_batch(args.work, args.reps, args.batch_audits)
+    if "memory" in parts:
+        bench_memory_and_nochange(args.work, args.reps, sizes)
+    say("\n## summary")
+    width = max(len(r.measure) for r in ROWS)
+    say(f"{'measure'.ljust(width)}  {'value':<24}  {'target':<18}  met")
+    for r in ROWS:
+        met = "-" if r.met is None else ("yes" if r.met else "no")
+        say(f"{r.measure.ljust(width)}  {r.value:<24}  {r.target:<18}  {met}")
+    say(json.dumps({r.measure: r.value for r in ROWS}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
