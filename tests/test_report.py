@@ -222,7 +222,7 @@ def test_identifying_columns_never_reach_an_output(project):
             text = path.read_text(encoding="utf-8")
         else:
             text = " ".join(
-                str(v) for sheet in pd.read_excel(path, sheet_name=None, dtype=str).values()
+                str(v) for sheet in pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine").values()
                 for v in sheet.to_numpy().ravel()
             )  # fmt: skip
         for value in (FAKE_NAME, "Quillfeather", FAKE_DOB, "19/07/2002", FAKE_REF, "BRM-16-001"):
