@@ -255,20 +255,10 @@ def comparison_chart(
     )
     ax.scatter(now[~np.isnan(now)], pos[~np.isnan(now)], gid=POINT_GID, **style.CURRENT_POINT)
     style.draw_no_data(ax, pos[np.isnan(now)])
-    for p, word, current in zip(
-        pos[judged], rows["baseline_rating"][judged], now[judged], strict=True
-    ):
-        # On the side away from the current point (or its "no data"), so neither hides the other.
-        left = not np.isnan(current) and current >= 50
+    for p, word in zip(pos[judged], rows["baseline_rating"][judged], strict=True):
+        # Just above the row's interval line, so the words never hide the current score.
         text = f"Baseline judgement: {word}" if _is_word(word) else "Not in the baseline"
-        ax.text(
-            2 if left else 98,
-            p,
-            text,
-            ha="left" if left else "right",
-            va="center",
-            **style.JUDGEMENT_TEXT,
-        )
+        ax.text(1, p - 0.22, text, ha="left", va="bottom", **style.JUDGEMENT_TEXT)
     style.draw_notes(ax, pos, [_change_note(r) for r in rows.itertuples()])
     _row_axis(ax, labels, (0, 100), SCORE_LABEL)
     ax.legend(handles=_comparison_legend(), loc="upper left", bbox_to_anchor=(0, -0.12), ncol=3)

@@ -97,10 +97,10 @@ BAND_NAME_TEXT: dict[str, object] = {
 }
 NO_DATA_TEXT: dict[str, object] = {"fontsize": 7.5, "style": "italic", "color": NO_DATA_GREY}
 JUDGEMENT_TEXT: dict[str, object] = {
-    "fontsize": 7.5,
+    "fontsize": 7,
     "color": "#7A4A00",
     "zorder": 6,
-    "bbox": {"boxstyle": "round,pad=0.2", "fc": "white", "ec": BASELINE_COLOUR, "lw": 0.8},
+    "bbox": {"boxstyle": "round,pad=0.15", "fc": "white", "ec": BASELINE_COLOUR, "lw": 0.6},
 }
 
 BAND_GID = "caseaudit-band"
