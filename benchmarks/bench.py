@@ -49,6 +49,9 @@ VENV_BIN = Path(sys.executable).parent
 CAESAUDIT_CMD = str(VENV_BIN / "caseaudit")
 SAMPLE_PARAMS = "params/bromley-2016.yaml"
 KERNEL = "caseaudit"
+# "current": the real `caseaudit batch`; "session": the same engine and build with one warm kernel
+# per worker (bench.py --batch-variant), to measure the proposal before report.py adopts it.
+BATCH_EXECUTOR = "current"
 # A fixed salt: the benchmark must not create or depend on the machine's secret salt.
 BENCH_SALT = "benchmark-salt-not-secret"
 
@@ -185,7 +188,7 @@ for script in {scripts!r}:
 
 
 def cell_as_script(source: str) -> str:
-    """Return a cell's code as plain Python: magics commented out, the last expression shown."""
+    """Return a cell's code as plain Python: magics dropped, the last expression shown."""
     lines = [
         f"# {line}" if line.lstrip().startswith(("%", "!")) else line
         for line in source.splitlines()
@@ -287,6 +290,41 @@ def report_variant(variant: str, params_file: str) -> None:
     board = [html, staging / report.XLSX_FILE, *sorted(tables.iterdir())]
     report.check_for_identifiers(params, [*board, *notebooks], staging, results.framework)
     shutil.rmtree(staging)
+
+
+def _session_worker_setup() -> None:
+    """Batch worker initializer of the proposal: kernel first, then report's own setup."""
+    from caseaudit_lib.execution import worker_session
+    from caseaudit_lib.paths import project_root
+
+    worker_session(KERNEL, cwd=project_root() / "notebooks")
+    from caseaudit_lib.report import worker_setup
+
+    worker_setup()
+
+
+def _session_build(params_file: Path):
+    from caseaudit_lib.report import build_audit
+
+    return build_audit(params_file, executor=_session_executor)
+
+
+def batch_variant(workers: int, params_files: list[str]) -> int:
+    """Run `caseaudit batch --force` as the CLI does, but with one warm kernel per worker."""
+    from caseaudit_lib.batch import run_batch
+    from caseaudit_lib.report import report_inputs
+
+    summary = run_batch(
+        [Path(p) for p in params_files],
+        _session_build,
+        inputs_of=report_inputs,
+        workers=workers or None,
+        force=True,
+        progress=False,
+        initializer=_session_worker_setup,
+    )
+    print(summary.table())
+    return summary.exit_code
 
 
 # -- memory ----------------------------------------------------------------------------------
@@ -396,6 +434,7 @@ def bench_report(work: Path, reps: int, variants: bool) -> None:
     t_floor, all_floor = median_time(lambda: run(floor_cmd, env, root), reps)
     say(f"  caseaudit report: median {t_report:.2f} s ({shown(all_report)})")
     say(f"  floor (python floor.py, {len(notebooks)} notebooks): median {t_floor:.2f} s")
+    say(f"    each run: {shown(all_floor)}")
     ratio = t_report / t_floor
     record("report / floor", f"{ratio:.2f}", "<= 1.5", ratio <= 1.5)
     if not variants:
@@ -412,6 +451,14 @@ def bench_report(work: Path, reps: int, variants: bool) -> None:
         record(f"report in one process, {label} / floor", f"{t / t_floor:.2f}", "<= 1.5", None)
 
 
+def batch_cmd(files: list[Path], workers: int | None) -> list[str]:
+    """Return the command of a forced batch over files (default workers when None)."""
+    if BATCH_EXECUTOR == "session":
+        return [sys.executable, __file__, "--batch-variant", str(workers or 0), *map(str, files)]
+    cmd = [CAESAUDIT_CMD, "batch", *map(str, files), "--force", "--no-progress"]
+    return cmd + (["--workers", str(workers)] if workers else [])
+
+
 def bench_batch(work: Path, reps: int, n_audits: int) -> None:
     root = generate.bench_root(work)
     files = sorted((root / "params").glob("*.yaml"))
@@ -419,9 +466,10 @@ def bench_batch(work: Path, reps: int, n_audits: int) -> None:
     subset = files[:n_audits]
     say(f"\n## batch speed-up ({len(subset)} of {len(files)} generated audits, --force)")
     env = env_for(root)
-    base = [CAESAUDIT_CMD, "batch", *map(str, subset), "--force", "--no-progress"]
-    t_one, all_one = median_time(lambda: run([*base, "--workers", "1"], env, root), reps)
-    t_all, all_all = median_time(lambda: run(base, env, root), reps)
+    one, default = batch_cmd(subset, 1), batch_cmd(subset, None)
+    say(f"  executor: {BATCH_EXECUTOR}")
+    t_one, all_one = median_time(lambda: run(one, env, root), reps)
+    t_all, all_all = median_time(lambda: run(default, env, root), reps)
     say(f"  --workers 1: median {t_one:.1f} s ({shown(all_one)})")
     say(f"  default workers ({len(os.sched_getaffinity(0))} cores): median {t_all:.1f} s")
     speedup = t_one / t_all
@@ -439,10 +487,10 @@ def bench_memory_and_nochange(work: Path, reps: int, sizes: tuple[int, int]) -> 
     env = env_for(root)
     small, large = sizes
     say(f"\n## memory: peak resident memory of `caseaudit batch --force`, {small} vs {large}")
+    say(f"  executor: {BATCH_EXECUTOR}")
     results = {}
     for n in (small, large):
-        cmd = [CAESAUDIT_CMD, "batch", *map(str, files[:n]), "--force", "--no-progress"]
-        seconds, tree, single = peak_memory(cmd, env, root)
+        seconds, tree, single = peak_memory(batch_cmd(files[:n], None), env, root)
         results[n] = tree
         say(
             f"  {n} audits: {seconds:.1f} s, peak of the process tree {tree:.0f} MiB, "
@@ -499,11 +547,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: tiny data, 1 repetition, no variants"
     )
+    parser.add_argument(
+        "--executor",
+        choices=("current", "session"),
+        default="current",
+        help="batch and memory parts: report.py as it is, or one warm kernel per worker",
+    )
     parser.add_argument("--report-variant", nargs=2, metavar=("VARIANT", "PARAMS"))
+    parser.add_argument("--batch-variant", nargs="+", metavar="WORKERS PARAMS")
     args = parser.parse_args(argv)
     if args.report_variant:
         report_variant(*args.report_variant)
         return 0
+    if args.batch_variant:
+        return batch_variant(int(args.batch_variant[0]), args.batch_variant[1:])
+    global BATCH_EXECUTOR
+    BATCH_EXECUTOR = args.executor
     parts = set(args.only.split(","))
     sizes = tuple(int(n) for n in args.memory.split(","))
     services, years, loading = generate.SERVICES, generate.YEARS, generate.LOADING_SERVICES

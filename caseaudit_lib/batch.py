@@ -183,6 +183,7 @@ def run_batch(
     initargs: tuple[Any, ...] = (),
     fingerprint: str | None = None,
     start_method: str = "spawn",
+    in_process: bool = False,
 ) -> BatchSummary:
     """Build every audit whose inputs changed since its last good build, in parallel.
 
@@ -202,6 +203,9 @@ def run_batch(
         fingerprint: the library's fingerprint; default :func:`library_fingerprint`.
         start_method: ``"spawn"`` (default) or ``"forkserver"``; forking a process that has
             started threads or kernels is unsafe, so ``"fork"`` is not recommended.
+        in_process: build in this process, one audit after another, with no worker pool (for
+            a single report, where a worker's start-up is pure overhead); a build that kills
+            its process then takes the command with it.
 
     Returns:
         The outcome of each audit; ``exit_code`` is non-zero if any failed.
@@ -244,9 +248,15 @@ def run_batch(
             raise TypeError(f"build must be a top-level function (picklable): {exc}") from exc
         n_workers = min(workers or _usable_cpus(), len(tasks))
         with _progress_bar(len(outcomes) + len(tasks), len(outcomes), progress) as bar:
-            pools = _run_tasks(
-                tasks, build, n_workers, initializer, initargs, start_method, outcomes, bar
-            )
+            if in_process:
+                _init_worker(None, initializer, initargs)
+                for task in tasks:
+                    outcomes[task.index] = _build_one(task, build)
+                    bar.update(1)
+            else:
+                pools = _run_tasks(
+                    tasks, build, n_workers, initializer, initargs, start_method, outcomes, bar
+                )
     ordered = [outcomes[i] for i in sorted(outcomes)]
     return BatchSummary(ordered, seconds=time.perf_counter() - started, pools_started=pools)
 

@@ -69,16 +69,23 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from caseaudit_lib.batch import run_batch
-    from caseaudit_lib.report import build_audit, find_params_files, output_dir_of, report_inputs
+    from caseaudit_lib.report import (
+        build_audit,
+        find_params_files,
+        output_dir_of,
+        report_inputs,
+        worker_setup,
+    )
 
     summary = run_batch(
         find_params_files([Path(args.params)]),
         build_audit,
         inputs_of=report_inputs,
         output_dir_of=output_dir_of,
-        workers=1,
+        initializer=worker_setup,
         force=True,
         progress=False,
+        in_process=True,
     )
     print(summary.table())
     return summary.exit_code

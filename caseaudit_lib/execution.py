@@ -25,6 +25,9 @@ from __future__ import annotations
 import atexit
 import json
 import logging
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -188,6 +191,8 @@ class KernelSession:
         self.uses = 0
         self._fresh = False  # no notebook has run since the kernel started
         self._healthy = True
+        self._ipc_dir = ""
+        self._started_env: dict[str, str] = {}
 
     # -- kernel life -------------------------------------------------------------------------
 
@@ -195,12 +200,18 @@ class KernelSession:
         """Start the kernel (if not running) and send the preload imports without waiting."""
         if self.km is not None:
             return self
-        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        # Local IPC sockets rather than TCP: nothing listens on a network port, and ipykernel
+        # does not warn on every start that TCP traffic is unencrypted.
+        self._ipc_dir = tempfile.mkdtemp(prefix="caseaudit-kernel-")
+        km = AsyncKernelManager(
+            kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(self._ipc_dir, "k")
+        )
         # History in memory, as nbclient does for the kernels it starts: no sqlite file to lock.
         run_sync(km.start_kernel)(
             cwd=str(self.cwd), extra_arguments=["--HistoryManager.hist_file=:memory:"]
         )
         self.km = km
+        self._started_env = dict(os.environ)
         # One client for our own silent requests, open for the kernel's life: requests sent
         # before the kernel is listening wait in its queue, so start() does not wait for them.
         # Its own session: clients of one session share a zmq identity, and the kernel would
@@ -237,6 +248,7 @@ class KernelSession:
             log.warning("kernel shutdown failed: %s", exc)
         finally:
             run_sync(km.cleanup_resources)()
+            shutil.rmtree(self._ipc_dir, ignore_errors=True)
 
     def __enter__(self) -> KernelSession:
         return self.start()
@@ -248,7 +260,10 @@ class KernelSession:
         """Start a kernel, or a new one if this one died, failed a notebook or is worn out."""
         worn = self.max_uses is not None and self.uses >= self.max_uses
         alive = self.km is not None and run_sync(self.km.is_alive)()
-        if self.km is not None and (worn or not alive or not self._healthy):
+        # A kernel inherits the environment it was started in (the project root, the salt);
+        # if this process's has changed since, the kernel would build with stale settings.
+        moved = dict(os.environ) != self._started_env
+        if self.km is not None and (worn or not alive or not self._healthy or moved):
             self.close()
         self.start()
 

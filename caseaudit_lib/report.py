@@ -47,8 +47,13 @@ _exporter: Any = None
 
 
 def worker_setup() -> None:
-    """Prepare a worker process: import papermill, nbconvert and matplotlib, build the exporter."""
+    """Prepare a worker process: start its warm kernel, import nbconvert, build the exporter."""
     global _exporter
+    # The kernel first: it boots and imports pandas on the other core while this process
+    # imports nbconvert and builds the exporter.
+    from caseaudit_lib.execution import worker_session
+
+    worker_session(KERNEL_NAME, cwd=notebooks_dir(), timeout=CELL_TIMEOUT_S)
     import matplotlib
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
@@ -141,22 +146,15 @@ def report_inputs(params_file: Path) -> list[Path]:
 def execute_notebook(source: Path, target: Path, parameters: Mapping[str, Any], cwd: Path) -> None:
     """Execute one notebook with its parameters, writing the executed copy to ``target``.
 
-    On an exception in a cell the executed notebook, with the error, is still written to
-    ``target`` and the exception propagates (papermill's ``PapermillExecutionError``).
+    It runs in this process's warm kernel (one per batch worker, its namespace reset between
+    notebooks), parameterised by papermill's own machinery, so the executed notebook is what
+    ``papermill`` would write. On an exception in a cell the executed notebook, with the error,
+    is still written to ``target`` and ``NotebookExecutionError`` propagates.
     """
-    import papermill
+    from caseaudit_lib.execution import worker_session
 
-    papermill.execute_notebook(
-        str(source),
-        str(target),
-        parameters=dict(parameters),
-        kernel_name=KERNEL_NAME,
-        cwd=str(cwd),
-        progress_bar=False,
-        log_output=False,
-        request_save_on_cell_execute=False,
-        execution_timeout=CELL_TIMEOUT_S,
-    )
+    session = worker_session(KERNEL_NAME, cwd=cwd, timeout=CELL_TIMEOUT_S)
+    session.run_notebook(source, dict(parameters), target, cwd=cwd)
 
 
 def footer_text(params: AuditParams) -> str:
@@ -244,7 +242,7 @@ def build_audit(params_file: Path, *, executor: Executor | None = None) -> Build
 
     Args:
         params_file: the audit's params file.
-        executor: runs one notebook (default :func:`execute_notebook`, papermill).
+        executor: runs one notebook (default :func:`execute_notebook`, the warm kernel).
 
     Returns:
         The staging folder, for :func:`caseaudit_lib.batch.run_batch` to publish into
@@ -261,7 +259,19 @@ def build_audit(params_file: Path, *, executor: Executor | None = None) -> Build
 
     params = load_params(params_file)
     staging = staging_dir_for(outputs_dir(params.audit_id))
+    # The tables first: this process would otherwise sit idle while the warm kernel finishes
+    # its start-up imports. Bad input is reported by the notebooks, whose executed copies are
+    # then kept as the failure's evidence.
+    try:
+        results = score_params(params)
+        tables = write_tables(results, staging / TABLES_DIR)
+    except CaseAuditError as exc:
+        scoring_error: CaseAuditError | None = exc
+    else:
+        scoring_error = None
     notebooks = run_notebooks(params, staging, executor)
+    if scoring_error is not None:
+        raise BuildFailed(f"scoring failed: {scoring_error.lines()[0]}", staging)
     report = staging / REPORT_FILE
     try:
         export_html(
@@ -271,8 +281,6 @@ def build_audit(params_file: Path, *, executor: Executor | None = None) -> Build
             footer=footer_text(params),
             exporter=_get_exporter(),
         )
-        results = score_params(params)
-        tables = write_tables(results, staging / TABLES_DIR)
     except CaseAuditError as exc:
         raise BuildFailed(f"export failed: {exc.lines()[0]}", staging) from exc
     shutil.copy2(tables / XLSX_FILE, staging / XLSX_FILE)
