@@ -5,11 +5,12 @@ times (median shown):
 
 - report / floor: ``caseaudit report params/bromley-2016.yaml`` against the same notebooks' code
   as plain Python scripts run by one ``python`` process (the cost of the computations and
-  charts alone); both are subprocesses, so both pay interpreter start-up. Also two in-process
-  variants of the report (papermill per notebook; one warm kernel, see
-  ``caseaudit_lib.execution``) to show where the time goes.
+  charts alone); both are subprocesses, so both pay interpreter start-up. ``caseaudit report``
+  builds in-process with one warm kernel (``caseaudit_lib.execution``). For contrast, and
+  unless ``--no-variants``, the report as it was built before, with papermill starting a
+  kernel per notebook (shown as a ratio to the floor, no target).
 - batch speed-up: ``caseaudit batch --force`` with the default workers against ``--workers 1``
-  over a subset of the 40 generated audits (``--batch-audits``).
+  over the 40 generated audits (``--batch-audits`` for a subset; ``--batch-reps`` times).
 - no-change rebuild: ``caseaudit batch`` over all 40 generated audits with nothing changed.
 - loading: ``load_audit`` of a 3,000-row workbook against bare ``pandas.read_excel`` (calamine),
   with the bare openpyxl read beside it.
@@ -49,9 +50,6 @@ VENV_BIN = Path(sys.executable).parent
 CAESAUDIT_CMD = str(VENV_BIN / "caseaudit")
 SAMPLE_PARAMS = "params/bromley-2016.yaml"
 KERNEL = "caseaudit"
-# "current": the real `caseaudit batch`; "session": the same engine and build with one warm kernel
-# per worker (bench.py --batch-variant), to measure the proposal before report.py adopts it.
-BATCH_EXECUTOR = "current"
 # A fixed salt: the benchmark must not create or depend on the machine's secret salt.
 BENCH_SALT = "benchmark-salt-not-secret"
 
@@ -232,99 +230,31 @@ def write_floor(notebooks: list[Path], params_file: Path, folder: Path) -> Path:
     return runner
 
 
-# -- report variants run in one process (for the comparison) ---------------------------------
+# -- the report as it was built before the warm kernel (for contrast) ------------------------
 
 
-def _session_executor(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
-    """report.Executor that runs every notebook of the process in one warm kernel."""
-    from caseaudit_lib.execution import worker_session
+def papermill_executor(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
+    """report.Executor that runs a notebook with papermill, one kernel per notebook."""
+    import papermill
 
-    worker_session(KERNEL, cwd=cwd).run_notebook(source, parameters, target, cwd=cwd)
+    papermill.execute_notebook(
+        str(source),
+        str(target),
+        parameters=dict(parameters),
+        kernel_name=KERNEL,
+        cwd=str(cwd),
+        progress_bar=False,
+    )
 
 
-def report_variant(variant: str, params_file: str) -> None:
-    """Build one report in this process, for the comparison of executors.
-
-    'papermill': report.build_audit as it is (papermill, one kernel per notebook).
-    'session': report.build_audit with one warm kernel for the five notebooks, started first.
-    'proposed': as 'session', and the score tables computed while the kernel boots and imports
-    (what benchmarks/README.md proposes for report.py), then the same export and leak check.
-    """
-    if variant == "papermill":
-        from caseaudit_lib.report import build_audit
-
-        shutil.rmtree(build_audit(Path(params_file)).staging_dir)
-        return
-    from caseaudit_lib.execution import worker_session
-    from caseaudit_lib.paths import project_root
-
-    # The kernel boots and imports pandas & co. while this process imports nbconvert.
-    worker_session(KERNEL, cwd=project_root() / "notebooks")
+def report_papermill(params_file: str) -> None:
+    """Build one report in this process with papermill per notebook, as report.py used to."""
     from caseaudit_lib import report
+    from caseaudit_lib.export import make_exporter
 
-    if variant == "session":
-        result = report.build_audit(Path(params_file), executor=_session_executor)
-        shutil.rmtree(result.staging_dir)
-        return
-    from caseaudit_lib.batch import staging_dir_for
-    from caseaudit_lib.export import export_html
-    from caseaudit_lib.params import load_params
-    from caseaudit_lib.paths import outputs_dir
-    from caseaudit_lib.pipeline import score_params, write_tables
-
-    params = load_params(Path(params_file))
-    staging = staging_dir_for(outputs_dir(params.audit_id))
-    report.worker_setup()
-    results = score_params(params)
-    tables = write_tables(results, staging / report.TABLES_DIR)
-    notebooks = report.run_notebooks(params, staging, _session_executor)
-    html = staging / report.REPORT_FILE
-    export_html(
-        staging / report.NOTEBOOKS_DIR / report.REPORT_NOTEBOOK,
-        html,
-        title=params.title,
-        footer=report.footer_text(params),
-        exporter=report._get_exporter(),
-    )
-    shutil.copy2(tables / report.XLSX_FILE, staging / report.XLSX_FILE)
-    board = [html, staging / report.XLSX_FILE, *sorted(tables.iterdir())]
-    report.check_for_identifiers(params, [*board, *notebooks], staging, results.framework)
-    shutil.rmtree(staging)
-
-
-def _session_worker_setup() -> None:
-    """Batch worker initializer of the proposal: kernel first, then report's own setup."""
-    from caseaudit_lib.execution import worker_session
-    from caseaudit_lib.paths import project_root
-
-    worker_session(KERNEL, cwd=project_root() / "notebooks")
-    from caseaudit_lib.report import worker_setup
-
-    worker_setup()
-
-
-def _session_build(params_file: Path):
-    from caseaudit_lib.report import build_audit
-
-    return build_audit(params_file, executor=_session_executor)
-
-
-def batch_variant(workers: int, params_files: list[str]) -> int:
-    """Run `caseaudit batch --force` as the CLI does, but with one warm kernel per worker."""
-    from caseaudit_lib.batch import run_batch
-    from caseaudit_lib.report import report_inputs
-
-    summary = run_batch(
-        [Path(p) for p in params_files],
-        _session_build,
-        inputs_of=report_inputs,
-        workers=workers or None,
-        force=True,
-        progress=False,
-        initializer=_session_worker_setup,
-    )
-    print(summary.table())
-    return summary.exit_code
+    # Set the exporter here: report.worker_setup() would also start a warm kernel, unused.
+    report._exporter = make_exporter()
+    shutil.rmtree(report.build_audit(Path(params_file), executor=papermill_executor).staging_dir)
 
 
 # -- memory ----------------------------------------------------------------------------------
@@ -439,22 +369,15 @@ def bench_report(work: Path, reps: int, variants: bool) -> None:
     record("report / floor", f"{ratio:.2f}", "<= 1.5", ratio <= 1.5)
     if not variants:
         return
-    labels = {
-        "papermill": "papermill per notebook",
-        "session": "one warm kernel",
-        "proposed": "one warm kernel + tables first",
-    }
-    for variant, label in labels.items():
-        cmd = [py, __file__, "--report-variant", variant, SAMPLE_PARAMS]
-        t, all_t = median_time(lambda cmd=cmd: run(cmd, env, root), reps)
-        say(f"  in one process, {label}: median {t:.2f} s ({shown(all_t)})")
-        record(f"report in one process, {label} / floor", f"{t / t_floor:.2f}", "<= 1.5", None)
+    # For information only: the pipeline before the warm kernel, in one process.
+    cmd = [py, __file__, "--report-papermill", SAMPLE_PARAMS]
+    t, all_t = median_time(lambda: run(cmd, env, root), reps)
+    say(f"  in one process, papermill per notebook: median {t:.2f} s ({shown(all_t)})")
+    record("papermill per notebook / floor", f"{t / t_floor:.2f}", "(for contrast)", None)
 
 
 def batch_cmd(files: list[Path], workers: int | None) -> list[str]:
     """Return the command of a forced batch over files (default workers when None)."""
-    if BATCH_EXECUTOR == "session":
-        return [sys.executable, __file__, "--batch-variant", str(workers or 0), *map(str, files)]
     cmd = [CAESAUDIT_CMD, "batch", *map(str, files), "--force", "--no-progress"]
     return cmd + (["--workers", str(workers)] if workers else [])
 
@@ -467,7 +390,6 @@ def bench_batch(work: Path, reps: int, n_audits: int) -> None:
     say(f"\n## batch speed-up ({len(subset)} of {len(files)} generated audits, --force)")
     env = env_for(root)
     one, default = batch_cmd(subset, 1), batch_cmd(subset, None)
-    say(f"  executor: {BATCH_EXECUTOR}")
     t_one, all_one = median_time(lambda: run(one, env, root), reps)
     t_all, all_all = median_time(lambda: run(default, env, root), reps)
     say(f"  --workers 1: median {t_one:.1f} s ({shown(all_one)})")
@@ -487,7 +409,6 @@ def bench_memory_and_nochange(work: Path, reps: int, sizes: tuple[int, int]) -> 
     env = env_for(root)
     small, large = sizes
     say(f"\n## memory: peak resident memory of `caseaudit batch --force`, {small} vs {large}")
-    say(f"  executor: {BATCH_EXECUTOR}")
     results = {}
     for n in (small, large):
         seconds, tree, single = peak_memory(batch_cmd(files[:n], None), env, root)
@@ -538,7 +459,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=3, help="repetitions (median; default 3)")
     parser.add_argument("--work", type=Path, default=generate.DEFAULT_WORK)
-    parser.add_argument("--batch-audits", type=int, default=8, help="audits in the speed-up")
+    parser.add_argument(
+        "--batch-audits", type=int, default=40, help="audits in the speed-up (default all 40)"
+    )
+    # A forced batch of 40 audits takes minutes, so its run-to-run noise is small beside it.
+    parser.add_argument(
+        "--batch-reps", type=int, default=1, help="repetitions of the speed-up (default 1)"
+    )
     parser.add_argument("--memory", default="10,40", help="audit counts compared for memory")
     parser.add_argument("--no-variants", action="store_true", help="skip in-process variants")
     parser.add_argument(
@@ -547,27 +474,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: tiny data, 1 repetition, no variants"
     )
-    parser.add_argument(
-        "--executor",
-        choices=("current", "session"),
-        default="current",
-        help="batch and memory parts: report.py as it is, or one warm kernel per worker",
-    )
-    parser.add_argument("--report-variant", nargs=2, metavar=("VARIANT", "PARAMS"))
-    parser.add_argument("--batch-variant", nargs="+", metavar="WORKERS PARAMS")
+    parser.add_argument("--report-papermill", metavar="PARAMS", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.report_variant:
-        report_variant(*args.report_variant)
+    if args.report_papermill:
+        report_papermill(args.report_papermill)
         return 0
-    if args.batch_variant:
-        return batch_variant(int(args.batch_variant[0]), args.batch_variant[1:])
-    global BATCH_EXECUTOR
-    BATCH_EXECUTOR = args.executor
     parts = set(args.only.split(","))
     sizes = tuple(int(n) for n in args.memory.split(","))
     services, years, loading = generate.SERVICES, generate.YEARS, generate.LOADING_SERVICES
     if args.quick:
-        args.reps, args.batch_audits, sizes, args.no_variants = 1, 2, (1, 2), True
+        args.reps, args.batch_reps, args.batch_audits = 1, 1, 2
+        sizes, args.no_variants = (1, 2), True
         services, years, loading = 1, 2, 5
         if args.work == generate.DEFAULT_WORK:
             args.work = generate.DEFAULT_WORK.parent / "work-quick"
@@ -583,7 +500,7 @@ def main(argv: list[str] | None = None) -> int:
     if "report" in parts:
         bench_report(args.work, args.reps, not args.no_variants)
     if "batch" in parts:
-        bench_batch(args.work, args.reps, args.batch_audits)
+        bench_batch(args.work, args.batch_reps, args.batch_audits)
     if "memory" in parts:
         bench_memory_and_nochange(args.work, args.reps, sizes)
     say("\n## summary")

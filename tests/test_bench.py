@@ -47,6 +47,21 @@ def test_the_floor_runs_each_notebook_in_one_process_with_the_params(tmp_path):
     assert first.split()[-1] == second.split()[-1]  # one process
 
 
+def test_the_papermill_contrast_runs_a_notebook_with_its_parameters(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "caseaudit", "language": "python", "display_name": "x"}
+    params = nbformat.v4.new_code_cell("value = 1")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("import os\nprint(value * 2, os.getcwd())")]
+    source, target = tmp_path / "a.ipynb", tmp_path / "out" / "a.ipynb"
+    nbformat.write(nb, source)
+    target.parent.mkdir()
+    bench.papermill_executor(source, target, {"value": 21}, tmp_path)
+    executed = nbformat.read(target, as_version=4)
+    printed = executed.cells[-1].outputs[0]["text"].split()
+    assert printed == ["42", str(tmp_path)]
+
+
 def test_quick_loading_part_prints_its_ratio_lines(tmp_path):
     done = subprocess.run(
         [sys.executable, str(BENCH / "bench.py"), "--quick", "--only", "loading", "--work",
