@@ -81,6 +81,10 @@ _caseaudit_snapshot()
 del _caseaudit_snapshot
 """
 
+_FREEZE_CODE = """
+(lambda gc: (gc.collect(), gc.freeze()))(__import__("gc"))
+"""
+
 # Run silently before every notebook but the first of a fresh kernel. The reset comes last
 # because it also removes the helper function defined here.
 _RESET_CODE = """
@@ -228,6 +232,10 @@ class KernelSession:
         if self.preload:
             # Imported inside a function: nothing is bound in the user namespace.
             code += f"\n(lambda: [__import__(m) for m in {list(self.preload)!r}])()\n"
+        # Then the objects made so far (mostly the imported libraries') are frozen out of the
+        # garbage collector's sight: otherwise every full collection, including the one in the
+        # %reset between notebooks, scans them all (about 0.1 s each time).
+        code += _FREEZE_CODE
         self._control.execute(code, silent=True, store_history=False)
         return self
 

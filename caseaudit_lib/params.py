@@ -28,7 +28,12 @@ AUDIT_ID_EXPECTED = "lower-case letters, digits, '-' or '_', e.g. bromley-2016"
 PRIVACY_KEYS = ("drop", "pseudonymise")
 
 
-class _TextDateLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML was built with it (its wheels are): a batch reads every params
+# file several times, and the pure-Python parser was most of a no-change rebuild's time.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _TextDateLoader(_SafeLoader):  # type: ignore[misc,valid-type]
     """A safe YAML loader that leaves dates as text: a bad date is a problem, not a crash."""
 
 

@@ -20,6 +20,7 @@ Executing a notebook is one replaceable function, :func:`execute_notebook`.
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,11 @@ def worker_setup() -> None:
     from caseaudit_lib.execution import worker_session
 
     worker_session(KERNEL_NAME, cwd=notebooks_dir(), timeout=CELL_TIMEOUT_S)
+    # nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (JupyterLab
+    # brings it, through jupyter-events) and that compiles a grammar at import: 0.7 s a process,
+    # for IRI format checks that notebook validation never makes. Marked missing, jsonschema
+    # skips it; a process that has already imported it keeps it.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     import matplotlib
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401

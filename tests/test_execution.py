@@ -241,3 +241,14 @@ def test_a_session_starts_a_new_kernel_after_a_failure(notebooks, tmp_path):
     pid_after = outputs_text(after.notebook.cells[3])
     assert pid_before != pid_after
     assert outputs_text(after.notebook.cells[2]) == ["10 default\n"]
+
+
+def test_start_up_objects_are_frozen_but_a_notebooks_garbage_is_collected(tmp_path):
+    source = write_notebook(
+        tmp_path / "gc.ipynb",
+        "import gc\nclass Node: pass\nnode = Node()\nnode.me = node\ndel node\n"
+        "print(gc.get_freeze_count() > 0, gc.collect() > 0)",
+    )
+    with KernelSession(KERNEL, cwd=tmp_path, preload=["json"]) as session:
+        done = session.run_notebook(source, {}, tmp_path / "out.ipynb")
+    assert outputs_text(done.notebook.cells[-1]) == ["True True\n"]
