@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from caseaudit_lib.errors import CaseAuditError
 
@@ -67,7 +68,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
+def _build_reports(params: list[Path], **options: Any) -> int:
+    """Build the reports of the audits named (files or folders), print the summary, exit code."""
     from caseaudit_lib.batch import run_batch
     from caseaudit_lib.report import (
         build_audit,
@@ -78,42 +80,29 @@ def _cmd_report(args: argparse.Namespace) -> int:
     )
 
     summary = run_batch(
-        find_params_files([Path(args.params)]),
+        find_params_files(params),
         build_audit,
         inputs_of=report_inputs,
         output_dir_of=output_dir_of,
         initializer=worker_setup,
-        force=True,
-        progress=False,
-        in_process=True,
+        **options,
     )
     print(summary.table())
     return summary.exit_code
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    # One audit, built in this process: a worker's start-up would be pure overhead.
+    return _build_reports([Path(args.params)], force=True, progress=False, in_process=True)
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
-    from caseaudit_lib.batch import run_batch
-    from caseaudit_lib.report import (
-        build_audit,
-        find_params_files,
-        output_dir_of,
-        report_inputs,
-        worker_setup,
-    )
-
-    files = find_params_files([Path(p) for p in args.params])
-    summary = run_batch(
-        files,
-        build_audit,
-        inputs_of=report_inputs,
-        output_dir_of=output_dir_of,
+    return _build_reports(
+        [Path(p) for p in args.params],
         workers=args.workers,
         force=args.force,
         progress=not args.no_progress,
-        initializer=worker_setup,
     )
-    print(summary.table())
-    return summary.exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
