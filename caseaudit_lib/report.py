@@ -29,7 +29,7 @@ from caseaudit_lib.batch import BuildFailed, BuildResult, staging_dir_for
 from caseaudit_lib.errors import CaseAuditError, Problem
 from caseaudit_lib.params import AuditParams, display_path, earlier_chain, load_params
 from caseaudit_lib.paths import outputs_dir, project_root
-from caseaudit_lib.privacy import salt_path
+from caseaudit_lib.privacy import resolve_salt, salt_path
 
 KERNEL_NAME = "caseaudit"
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -143,9 +143,13 @@ def report_inputs(params_file: Path) -> list[Path]:
         files += [earlier.data_path, *earlier.earlier_audit_paths]
         files += [p for p in (earlier.findings_path,) if p is not None]
     files += audit_notebooks()
-    # A new salt changes every pseudonym in the case tables, so it counts as an input.
+    # A new salt changes every pseudonym in the case tables, so it counts as an input. The
+    # build would create the project's salt file if there is none yet: create it here, so the
+    # first build's recorded inputs include it and the next run does not see it as a change.
     salt_file = salt_path()
-    files += [salt_file] if salt_file is not None and salt_file.exists() else []
+    if salt_file is not None:
+        resolve_salt()
+        files.append(salt_file)
     return list(dict.fromkeys(p.resolve() for p in files))
 
 

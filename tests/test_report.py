@@ -290,6 +290,16 @@ def test_a_failing_audit_keeps_its_last_good_report_and_the_others_build(project
     assert third.pools_started == 0 and third.exit_code == 0
 
 
+def test_a_second_run_skips_when_the_first_build_created_the_salt_file(project, monkeypatch):
+    monkeypatch.delenv("CASEAUDIT_SALT")
+    salt = project / ".caseaudit-salt"
+    assert not salt.exists()
+    files = [project / "params" / "bromley-2016.yaml"]
+    assert statuses(batch(files)) == {"bromley-2016": "built"}
+    assert salt.stat().st_size > 0
+    assert statuses(batch(files)) == {"bromley-2016": "skipped"}
+
+
 def test_kill_9_during_a_build_leaves_the_old_report_in_place(project):
     files = [project / "params" / "bromley-2016.yaml"]
     assert batch(files).exit_code == 0
