@@ -213,19 +213,11 @@ def _count_rows(
     if not isinstance(value, list):
         c.fault(key, value, "not a list", f"a list of {{{id_key}: ..., n_applicable: ...}}")
         return _count_table(id_key, rows)
-    seen: set[str] = set()
-    for i, entry in enumerate(value):
-        where = f"{key}[{i}]"
-        if not isinstance(entry, Mapping):
-            c.fault(where, entry, "not a mapping", f"{id_key}: ..., n_applicable: ...")
-            continue
-        c.unknown_keys(where, entry, (id_key, *ROW_KEYS))
-        c.required(where, entry, [id_key])
+    seen: set[str | None] = set()
+    expected = f"{id_key}: ..., n_applicable: ..."
+    for where, entry in c.entries(key, value, (id_key, *ROW_KEYS), [id_key], expected):
         row_id = c.text(f"{where}.{id_key}", entry[id_key]) if id_key in entry else None
-        twice = row_id is not None and row_id in seen
-        if twice:
-            c.fault(f"{where}.{id_key}", row_id, "given twice", "each id once")
-        seen.add(row_id)
+        twice = c.repeated(f"{where}.{id_key}", row_id, seen, "each id once")
         label = c.text(f"{where}.label", entry.get("label"), optional=True)
         counts = _counts(c, where, entry, warnings)
         if row_id is None or counts is None or twice:
@@ -240,19 +232,12 @@ def _areas(c: FieldChecker, value: Any, scale: tuple[str, ...]) -> tuple[JudgedA
         c.fault("areas", value, "not a list of areas", "a list of {id, label, judgement, themes}")
         return ()
     words = {w.casefold(): w for w in scale}
-    areas, seen = [], set()
-    for i, entry in enumerate(value):
-        where = f"areas[{i}]"
-        if not isinstance(entry, Mapping):
-            c.fault(where, entry, "not a mapping", "id, label, judgement, themes")
-            continue
-        c.unknown_keys(where, entry, AREA_KEYS)
-        c.required(where, entry, ("id", "label", "judgement"))
+    areas: list[JudgedArea] = []
+    seen: set[str | None] = set()
+    required = ("id", "label", "judgement")
+    for where, entry in c.entries("areas", value, AREA_KEYS, required, ", ".join(AREA_KEYS)):
         area_id = c.text(f"{where}.id", entry["id"]) if "id" in entry else None
-        twice = area_id is not None and area_id in seen
-        if twice:
-            c.fault(f"{where}.id", area_id, "given twice", "each area id once")
-        seen.add(area_id)
+        twice = c.repeated(f"{where}.id", area_id, seen, "each area id once")
         label = c.text(f"{where}.label", entry["label"]) if "label" in entry else None
         raw = entry.get("judgement")
         judgement: str | None = None

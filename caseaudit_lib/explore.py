@@ -19,7 +19,7 @@ import pandas as pd
 
 from caseaudit_lib.answers import ANSWER_LEVELS
 from caseaudit_lib.scoring import question_scores, theme_scores
-from caseaudit_lib.views import band_span, interval_text, styled
+from caseaudit_lib.views import interval_text, styled, theme_rows
 
 if TYPE_CHECKING:
     import ipywidgets
@@ -81,19 +81,7 @@ def theme_overview(
     else:
         audit = subset(results, case_type, auditor)
         t = theme_scores(audit.answers, results.framework, audit_id=results.params.audit_id)
-    return pd.DataFrame(
-        {
-            "Theme": t["theme"].to_numpy(),
-            "Cases": t["n_cases"].to_numpy(),
-            "n": t["n_applicable"].to_numpy(),
-            "Sufficient %": t["score_pct"].to_numpy(dtype=float),
-            "95% interval": interval_text(t["ci_low_pct"], t["ci_high_pct"]),
-            "Rating": [
-                band_span(*r)
-                for r in zip(t["rating"], t["rating_low"], t["rating_high"], strict=True)
-            ],
-        }
-    )
+    return theme_rows(t)
 
 
 def theme_questions(

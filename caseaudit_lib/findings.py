@@ -131,20 +131,20 @@ def _recommendations(
     if not isinstance(value, list):
         c.fault("recommendations", value, "not a list", "a list of {id, text, owner, due, status}")
         return ()
-    out, seen = [], set()
-    for i, entry in enumerate(value):
-        key = f"recommendations[{i}]"
-        if not isinstance(entry, Mapping):
-            c.fault(key, entry, "not a mapping", "id, text, theme, owner, due, status")
-            continue
-        c.unknown_keys(key, entry, RECOMMENDATION_KEYS)
-        c.required(key, entry, REQUIRED_RECOMMENDATION_KEYS)
+    out: list[Recommendation] = []
+    seen: set[str | None] = set()
+    entries = c.entries(
+        "recommendations",
+        value,
+        RECOMMENDATION_KEYS,
+        REQUIRED_RECOMMENDATION_KEYS,
+        "id, text, theme, owner, due, status",
+    )
+    for key, entry in entries:
         # An unquoted id such as 1 or 1.1 reads as a number; the id is the text.
         rec_id = None if entry.get("id") is None else str(entry["id"]).strip()
-        if rec_id is not None and rec_id in seen:
-            c.fault(f"{key}.id", rec_id, "given twice", "each recommendation id once")
+        if c.repeated(f"{key}.id", rec_id, seen, "each recommendation id once"):
             rec_id = None
-        seen.add(rec_id)
         values = {
             "text": c.text(f"{key}.text", entry["text"]) if "text" in entry else None,
             "owner": c.text(f"{key}.owner", entry["owner"]) if "owner" in entry else None,

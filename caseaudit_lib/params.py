@@ -13,7 +13,7 @@ import datetime as dt
 import difflib
 import inspect
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +161,32 @@ class FieldChecker:
                 self.problems.append(
                     Problem("error", self.source, "missing required key", cell=key)
                 )
+
+    def entries(
+        self,
+        key: str,
+        value: list[Any],
+        known: Collection[str],
+        required: Collection[str],
+        expected: str,
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """Yield ``(place, entry)`` for each mapping of a list, its keys checked; fault the rest."""
+        for i, entry in enumerate(value):
+            where = f"{key}[{i}]"
+            if not isinstance(entry, Mapping):
+                self.fault(where, entry, "not a mapping", expected)
+                continue
+            self.unknown_keys(where, entry, known)
+            self.required(where, entry, required)
+            yield where, entry
+
+    def repeated(self, key: str, value: str | None, seen: set[str | None], expected: str) -> bool:
+        """Record a fault if an id was seen before in its list; return whether it was."""
+        twice = value is not None and value in seen
+        if twice:
+            self.fault(key, value, "given twice", expected)
+        seen.add(value)
+        return twice
 
     def text(self, key: str, value: Any, *, optional: bool = False) -> str | None:
         """Return non-empty text (None allowed when optional)."""

@@ -148,7 +148,8 @@ def report_inputs(params_file: Path) -> list[Path]:
     # first build's recorded inputs include it and the next run does not see it as a change.
     salt_file = salt_path()
     if salt_file is not None:
-        resolve_salt()
+        if not salt_file.exists():
+            resolve_salt()
         files.append(salt_file)
     return list(dict.fromkeys(p.resolve() for p in files))
 

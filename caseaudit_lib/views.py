@@ -84,13 +84,17 @@ def band_span(rating: Any, rating_low: Any, rating_high: Any) -> str:
 
 def theme_table(results: AuditResults) -> pd.DataFrame:
     """Return each theme's score, n, 95% interval, rating and the bands the interval spans."""
-    t = results.scores.themes
+    return theme_rows(results.scores.themes)
+
+
+def theme_rows(t: pd.DataFrame) -> pd.DataFrame:
+    """Return a theme scores table (``scoring.theme_scores``) as people read it."""
     return pd.DataFrame(
         {
             "Theme": t["theme"].to_numpy(),
             "Cases": t["n_cases"].to_numpy(),
             "n": t["n_applicable"].to_numpy(),
-            "Sufficient %": t["score_pct"].to_numpy(),
+            "Sufficient %": t["score_pct"].to_numpy(dtype=float),
             "95% interval": interval_text(t["ci_low_pct"], t["ci_high_pct"]),
             "Rating": [
                 band_span(*r)
