@@ -33,8 +33,9 @@ test: $(STAMP)  ## lint, then run the whole test suite (what CI runs)
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)  ## the pre-commit hooks over every file (ruff, notebook outputs, large files)
+lint: $(STAMP)  ## the pre-commit hooks (ruff, notebook outputs, large files), then the import layers
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
+	$(BIN)/lint-imports --no-cache
 
 lab: $(STAMP)  ## start JupyterLab with the project's kernel
 	$(BIN)/python -m pip install --quiet -e '.[test,lab]'

@@ -6,7 +6,7 @@ times (median shown):
 - report / floor: ``caseaudit report params/bromley-2016.yaml`` against the same notebooks' code
   as plain Python scripts run by one ``python`` process (the cost of the computations and
   charts alone); both are subprocesses, so both pay interpreter start-up. ``caseaudit report``
-  builds in-process with one warm kernel (``caseaudit_lib.execution``). For contrast, and
+  builds in-process with one warm kernel (``caseaudit_lib.build.execution``). For contrast, and
   unless ``--no-variants``, the report as it was built before, with papermill starting a
   kernel per notebook (shown as a ratio to the floor, no target).
 - batch speed-up: ``caseaudit batch --force`` with the default workers against ``--workers 1``
@@ -249,8 +249,8 @@ def papermill_executor(source: Path, target: Path, parameters: dict, cwd: Path) 
 
 def report_papermill(params_file: str) -> None:
     """Build one report in this process with papermill per notebook, as report.py used to."""
-    from caseaudit_lib import report
-    from caseaudit_lib.export import make_exporter
+    from caseaudit_lib.build import audit_build as report
+    from caseaudit_lib.export.html import make_exporter
 
     # Set the exporter here: report.worker_setup() would also start a warm kernel, unused.
     report._exporter = make_exporter()
@@ -434,8 +434,8 @@ def bench_memory_and_nochange(work: Path, reps: int, sizes: tuple[int, int]) -> 
 def bench_loading(work: Path, reps: int, workbook: Path) -> None:
     import pandas as pd
 
-    from caseaudit_lib.audit import load_audit
-    from caseaudit_lib.framework import load_framework
+    from caseaudit_lib.audit.loading import load_audit
+    from caseaudit_lib.framework.model import load_framework
 
     framework = load_framework(generate.FRAMEWORK)
     load_audit(workbook, framework)  # warm up: imports, file cache

@@ -53,7 +53,7 @@ def bench_root(work: Path) -> Path:
 
 def generate_audits(work: Path, services: int = SERVICES, years: int = YEARS) -> list[Path]:
     """Write the audits' data and params files under ``<work>/root``; return the params files."""
-    from caseaudit_lib.framework import load_framework
+    from caseaudit_lib.framework.model import load_framework
 
     root = bench_root(work)
     (root / "params").mkdir(parents=True, exist_ok=True)
@@ -125,7 +125,7 @@ def generate_loading_workbook(
         return path
     import pandas as pd
 
-    from caseaudit_lib.framework import load_framework
+    from caseaudit_lib.framework.model import load_framework
 
     gen = sample_generator()
     framework = load_framework(FRAMEWORK)

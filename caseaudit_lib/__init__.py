@@ -24,38 +24,53 @@ _PUBLIC = {
     "FrameworkError": "errors",
     "ParamsError": "errors",
     # frameworks and data
-    "Framework": "framework",
-    "load_framework": "framework",
-    "available_frameworks": "framework",
-    "Audit": "audit",
-    "load_audit": "audit",
-    "validate_file": "audit",
-    "PrivacyConfig": "privacy",
-    "write_template": "template",
+    "Framework": "framework.model",
+    "load_framework": "framework.model",
+    "available_frameworks": "framework.model",
+    "Audit": "audit.loading",
+    "load_audit": "audit.loading",
+    "validate_file": "audit.loading",
+    "PrivacyConfig": "privacy.pseudonymise",
+    "write_template": "forms.template",
     # params, scores, comparisons
-    "AuditParams": "params",
-    "load_params": "params",
-    "params_from_namespace": "params",
-    "AuditScores": "scoring",
-    "score_audit": "scoring",
-    "load_baseline": "baseline",
-    "compare": "comparison",
-    "trend": "comparison",
-    "write_score_tables": "tables",
+    "AuditParams": "config.params",
+    "load_params": "config.params",
+    "params_from_namespace": "config.params",
+    "AuditScores": "score.scoring",
+    "score_audit": "score.scoring",
+    "load_baseline": "compare.baseline",
+    "compare_all": "compare.comparison",
+    "compare_questions": "compare.comparison",
+    "trend": "compare.comparison",
+    "write_score_tables": "export.tables",
     "AuditResults": "pipeline",
     "score_params": "pipeline",
     "project_root": "paths",
+    # the board report's words
+    "Narrative": "present.narrative",
 }
 
-__all__ = sorted(_PUBLIC) + ["__version__"]
+# Modules the notebooks use by name: ``from caseaudit_lib import plots, views``. ``plots`` is
+# the one charts module (present/charts), whatever figure a notebook draws.
+_MODULES = {
+    "plots": "present.charts",
+    "views": "present.views",
+    "quality": "present.quality",
+    "changes": "present.changes",
+    "explore": "present.explore",
+}
+
+__all__ = sorted(_PUBLIC) + sorted(_MODULES) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:
     """Import a public name on first use."""
-    module = _PUBLIC.get(name)
-    if module is None:
+    if name in _MODULES:
+        value: Any = importlib.import_module(f"caseaudit_lib.{_MODULES[name]}")
+    elif name in _PUBLIC:
+        value = getattr(importlib.import_module(f"caseaudit_lib.{_PUBLIC[name]}"), name)
+    else:
         raise AttributeError(f"module 'caseaudit_lib' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"caseaudit_lib.{module}"), name)
     globals()[name] = value
     return value
 

@@ -7,12 +7,16 @@ problem, never a traceback), 1 a fault of the program itself, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from caseaudit_lib.errors import CaseAuditError
+
+if TYPE_CHECKING:
+    from caseaudit_lib.pipeline import AuditResults
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -24,8 +28,8 @@ def _version() -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from caseaudit_lib.audit import validate_file
-    from caseaudit_lib.framework import load_framework
+    from caseaudit_lib.audit.loading import validate_file
+    from caseaudit_lib.framework.model import load_framework
 
     framework = load_framework(args.framework)
     problems = validate_file(Path(args.file), framework)
@@ -38,7 +42,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from caseaudit_lib.template import write_template
+    from caseaudit_lib.forms.template import write_template
 
     out = write_template(args.framework, Path(args.out), n_cases=args.cases)
     print(f"wrote {out}")
@@ -46,7 +50,7 @@ def _cmd_template(args: argparse.Namespace) -> int:
 
 
 def _cmd_frameworks(args: argparse.Namespace) -> int:
-    from caseaudit_lib.framework import available_frameworks, load_framework
+    from caseaudit_lib.framework.model import available_frameworks, load_framework
 
     for name in available_frameworks():
         framework = load_framework(name)
@@ -55,8 +59,9 @@ def _cmd_frameworks(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from caseaudit_lib.params import load_params
-    from caseaudit_lib.pipeline import score_params, summary_table, write_tables
+    from caseaudit_lib.config.params import load_params
+    from caseaudit_lib.export.tables import write_tables
+    from caseaudit_lib.pipeline import score_params
 
     params = load_params(Path(args.params))
     results = score_params(params)
@@ -70,14 +75,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _build_reports(params: list[Path], **options: Any) -> int:
     """Build the reports of the audits named (files or folders), print the summary, exit code."""
-    from caseaudit_lib.batch import run_batch
-    from caseaudit_lib.report import (
+    from caseaudit_lib.build.audit_build import (
         build_audit,
         find_params_files,
         output_dir_of,
         report_inputs,
         worker_setup,
     )
+    from caseaudit_lib.build.batch import run_batch
 
     summary = run_batch(
         find_params_files(params),
@@ -175,3 +180,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def summary_table(results: AuditResults) -> str:
+    """Return the theme scores as a plain-text table for the console."""
+    themes = results.scores.themes
+    rows = [("Theme", "n", "Score", "95% interval", "Rating")]
+    for row in themes.itertuples():
+        if math.isnan(row.score_pct):  # nothing applicable: no data, never 0%
+            rows.append((row.theme, str(row.n_applicable), "no data", "", ""))
+            continue
+        rows.append(
+            (
+                row.theme,
+                str(row.n_applicable),
+                f"{row.score_pct:.0f}%",
+                f"{row.ci_low_pct:.0f}%–{row.ci_high_pct:.0f}%",
+                str(row.rating or ""),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    title = f"{results.params.title} ({results.params.audit_id}): {results.audit.n_cases} cases"
+    return "\n".join([title, *lines])

@@ -11,16 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from caseaudit_lib.audit import Audit, load_audit
-from caseaudit_lib.baseline import Baseline, baseline_from_params, load_baseline
-from caseaudit_lib.comparison import compare_all, compare_questions, trend
+from caseaudit_lib.audit.loading import Audit, load_audit
+from caseaudit_lib.compare.baseline import Baseline, baseline_from_params, load_baseline
+from caseaudit_lib.compare.comparison import compare_all, compare_questions, trend
+from caseaudit_lib.config.params import AuditParams, earlier_chain, load_params
 from caseaudit_lib.errors import AuditDataError, Problem
-from caseaudit_lib.framework import Framework, load_framework
-from caseaudit_lib.params import AuditParams, earlier_chain, load_params
-from caseaudit_lib.paths import outputs_dir
-from caseaudit_lib.privacy import PrivacyConfig
-from caseaudit_lib.scoring import AuditScores, score_audit
-from caseaudit_lib.tables import write_score_tables
+from caseaudit_lib.framework.model import Framework, load_framework
+from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
+from caseaudit_lib.score.scoring import AuditScores, score_audit
 
 
 @dataclass
@@ -93,38 +91,3 @@ def score_params(params: AuditParams | str | Path) -> AuditResults:
         trend=trend([*earlier_scores, scores], dates),
         notes=[str(w) for b in baselines for w in b.warnings],
     )
-
-
-def tables_dir(params: AuditParams) -> Path:
-    """Return the folder the score tables of an audit go to: outputs/<audit_id>/tables."""
-    return outputs_dir(params.audit_id) / "tables"
-
-
-def write_tables(results: AuditResults, out_dir: Path | None = None) -> Path:
-    """Write an audit's score tables (csv and scores.xlsx) and return their folder."""
-    out_dir = out_dir or tables_dir(results.params)
-    write_score_tables(results.scores, results.comparison, out_dir)
-    return out_dir
-
-
-def summary_table(results: AuditResults) -> str:
-    """Return the theme scores as a plain-text table for the console."""
-    themes = results.scores.themes
-    rows = [("Theme", "n", "Score", "95% interval", "Rating")]
-    for row in themes.itertuples():
-        if pd.isna(row.score_pct):
-            rows.append((row.theme, str(row.n_applicable), "no data", "", ""))
-            continue
-        rows.append(
-            (
-                row.theme,
-                str(row.n_applicable),
-                f"{row.score_pct:.0f}%",
-                f"{row.ci_low_pct:.0f}%–{row.ci_high_pct:.0f}%",
-                str(row.rating or ""),
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
-    title = f"{results.params.title} ({results.params.audit_id}): {results.audit.n_cases} cases"
-    return "\n".join([title, *lines])

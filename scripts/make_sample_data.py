@@ -32,9 +32,9 @@ import pandas as pd
 import yaml
 from openpyxl.writer.excel import ExcelWriter
 
-from caseaudit_lib.framework import Framework, load_framework
+from caseaudit_lib.forms.template import FIRST_CASE_ROW, HEADER_ROW, build_template
+from caseaudit_lib.framework.model import Framework, load_framework
 from caseaudit_lib.paths import project_root
-from caseaudit_lib.template import FIRST_CASE_ROW, HEADER_ROW, build_template
 
 # Any seed gives a plausible audit; this one was picked among the first 300 because its 20-case
 # draw tells the seed report's story closely (tests/test_sample_data.py checks the main points).

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from caseaudit_lib.browser import find_chromium
+from caseaudit_lib.export.browser import find_chromium
 
 INSTALL_SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "install-chromium.sh"
 

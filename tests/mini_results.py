@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from caseaudit_lib.params import AuditParams
+from caseaudit_lib.config.params import AuditParams
 from caseaudit_lib.pipeline import AuditResults, score_params
 
 MINI = Path(__file__).parent / "data" / "frameworks" / "mini.yaml"

@@ -4,21 +4,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from caseaudit_lib.agreement import (
-    AGREEMENT_COLUMNS,
-    agreement_scores,
-    answer_pairs,
-    contingency,
-    kappa,
-)
-from caseaudit_lib.answers import (
+from caseaudit_lib.framework.model import Band, Framework, Question, Theme
+from caseaudit_lib.load.answers import (
     ANSWER_DTYPE,
     NOT_ANSWERED,
     NOT_APPLICABLE,
     NOT_SUFFICIENT,
     SUFFICIENT,
 )
-from caseaudit_lib.framework import Band, Framework, Question, Theme
+from caseaudit_lib.score.agreement import (
+    AGREEMENT_COLUMNS,
+    agreement_scores,
+    answer_pairs,
+    contingency,
+    kappa,
+)
 
 CODES = {"Y": SUFFICIENT, "N": NOT_SUFFICIENT, "NA": NOT_APPLICABLE, "": NOT_ANSWERED}
 

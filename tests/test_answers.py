@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from caseaudit_lib.answers import (
+from caseaudit_lib.load.answers import (
     ANSWER_DTYPE,
     ANSWER_LEVELS,
     NOT_ANSWERED,

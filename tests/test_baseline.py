@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from caseaudit_lib.baseline import (
+from caseaudit_lib.compare.baseline import (
     Baseline,
     baseline_from_params,
     describe,
     load_baseline,
 )
+from caseaudit_lib.config.params import load_params
 from caseaudit_lib.errors import ParamsError
-from caseaudit_lib.framework import load_framework
-from caseaudit_lib.params import load_params
-from caseaudit_lib.scoring import AuditScores
+from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.score.scoring import AuditScores
 
 DATA = Path(__file__).parent / "data"
 MINI = str(DATA / "frameworks" / "mini.yaml")

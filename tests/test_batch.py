@@ -13,9 +13,9 @@ from pathlib import Path
 import batch_builds as bb
 import pytest
 
-from caseaudit_lib import buildstate
-from caseaudit_lib.batch import THREAD_VARS, BuildResult, run_batch
-from caseaudit_lib.buildstate import (
+from caseaudit_lib.build import state as buildstate
+from caseaudit_lib.build.batch import THREAD_VARS, BuildResult, run_batch
+from caseaudit_lib.build.state import (
     PUBLISHING,
     STAMP_NAME,
     FileHasher,
@@ -235,7 +235,7 @@ def test_no_change_run_imports_no_process_pool_or_progress_bar(project):
     batch(params)
     code = (
         "import sys, batch_builds as bb\n"
-        "from caseaudit_lib.batch import run_batch\n"
+        "from caseaudit_lib.build.batch import run_batch\n"
         "params = sorted(__import__('pathlib').Path(sys.argv[1], 'params').glob('*.json'))\n"
         "s = run_batch(params, bb.build, inputs_of=bb.inputs_of, output_dir_of=bb.output_dir_of,\n"
         "              fingerprint=bb.FINGERPRINT)\n"

@@ -11,8 +11,8 @@ from browser_support import chromium  # noqa: F401 - the fixture
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from caseaudit_lib.browser import check_report
-from caseaudit_lib.export import ExportWarning, export_html
+from caseaudit_lib.export.browser import check_report
+from caseaudit_lib.export.html import ExportWarning, export_html
 
 FIGURE_CELL = textwrap.dedent(
     """

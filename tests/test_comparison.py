@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseaudit_lib.baseline import Baseline, JudgedArea, _count_table
-from caseaudit_lib.comparison import (
+from caseaudit_lib.compare.baseline import Baseline, JudgedArea, _count_table
+from caseaudit_lib.compare.comparison import (
     COMPARISON_COLUMNS,
     DECLINED,
     FIRST_AUDIT,
@@ -30,10 +30,10 @@ from caseaudit_lib.comparison import (
     compare_questions,
     trend,
 )
-from caseaudit_lib.framework import load_framework
-from caseaudit_lib.intervals import newcombe_diff, wilson
-from caseaudit_lib.ratings import ratings
-from caseaudit_lib.scoring import AuditScores
+from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.score.intervals import newcombe_diff, wilson
+from caseaudit_lib.score.ratings import ratings
+from caseaudit_lib.score.scoring import AuditScores
 
 MINI = load_framework(Path(__file__).parent / "data" / "frameworks" / "mini.yaml")
 Z = 1.959963984540054

@@ -1,4 +1,4 @@
-"""Tests of running several notebooks of one audit in one kernel (caseaudit_lib.execution)."""
+"""Tests of running several notebooks of one audit in one kernel (caseaudit_lib.build.execution)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from papermill.exceptions import PapermillExecutionError
 
-from caseaudit_lib.execution import (
+from caseaudit_lib.build.execution import (
     KernelSession,
     NotebookExecutionError,
     execute_notebooks,

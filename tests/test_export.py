@@ -1,4 +1,4 @@
-"""Tests for caseaudit_lib.export: a code-free, self-contained, offline HTML report."""
+"""Tests for caseaudit_lib.export.html: a code-free, self-contained, offline HTML report."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from caseaudit_lib.errors import CaseAuditError
-from caseaudit_lib.export import (
+from caseaudit_lib.export.html import (
     ExportWarning,
     export_html,
     find_external_resources,
@@ -263,7 +263,7 @@ def test_print_styles(page):
 
 
 def test_rating_badges_use_the_chart_band_tints(page):
-    from caseaudit_lib.style import BAND_TINTS
+    from caseaudit_lib.present.style import BAND_TINTS
 
     bands = ["outstanding", "good", "requires-improvement", "inadequate"]
     found = [re.search(rf"\.rating-{b} {{ background: (#\w+);", page).group(1) for b in bands]
@@ -312,7 +312,7 @@ def test_external_resource_is_refused_and_old_report_kept(tmp_path, exporter):
     assert list(tmp_path.iterdir()) == [out]
 
 
-@pytest.mark.filterwarnings("ignore::caseaudit_lib.export.ExportWarning")
+@pytest.mark.filterwarnings("ignore::caseaudit_lib.export.html.ExportWarning")
 def test_failed_write_leaves_old_report_and_no_temporary_file(tmp_path, exporter, monkeypatch):
     out = tmp_path / "report.html"
     out.write_text("OLD REPORT")
@@ -320,14 +320,14 @@ def test_failed_write_leaves_old_report_and_no_temporary_file(tmp_path, exporter
     def fail(fd):
         raise OSError("disk full")
 
-    monkeypatch.setattr("caseaudit_lib.export.os.fsync", fail)
+    monkeypatch.setattr("caseaudit_lib.export.html.os.fsync", fail)
     with pytest.raises(OSError, match="disk full"):
         export_html(report_notebook(), out, title="T", footer=FOOTER, exporter=exporter)
     assert out.read_text() == "OLD REPORT"
     assert list(tmp_path.iterdir()) == [out]
 
 
-@pytest.mark.filterwarnings("ignore::caseaudit_lib.export.ExportWarning")
+@pytest.mark.filterwarnings("ignore::caseaudit_lib.export.html.ExportWarning")
 def test_failed_render_leaves_old_report(tmp_path, monkeypatch):
     out = tmp_path / "report.html"
     out.write_text("OLD REPORT")

@@ -1,11 +1,14 @@
-"""Tests for caseaudit_lib.findings: the analyst's findings file and recommendations' status."""
+"""Tests for caseaudit_lib.present.findings: the findings file and recommendations' status."""
 
 from __future__ import annotations
 
 import pytest
 
+from caseaudit_lib.config.params import AuditParams, load_params
 from caseaudit_lib.errors import ParamsError
-from caseaudit_lib.findings import (
+from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.paths import project_root
+from caseaudit_lib.present.findings import (
     NOT_REVIEWED,
     Findings,
     Recommendation,
@@ -13,9 +16,6 @@ from caseaudit_lib.findings import (
     load_findings,
     recommendations_table,
 )
-from caseaudit_lib.framework import load_framework
-from caseaudit_lib.params import AuditParams, load_params
-from caseaudit_lib.paths import project_root
 
 FRAMEWORK = load_framework("yjb-audit-2016")
 

@@ -1,4 +1,4 @@
-"""Tests for caseaudit_lib.framework: the packaged frameworks, the loader and its checks."""
+"""Tests for caseaudit_lib.framework.model: the packaged frameworks, the loader and its checks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from caseaudit_lib.errors import FrameworkError
-from caseaudit_lib.framework import (
+from caseaudit_lib.framework.model import (
     Framework,
     available_frameworks,
     load_framework,

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import norm
 
-from caseaudit_lib.intervals import (
+from caseaudit_lib.score.intervals import (
     effective_n_clustered,
     fpc_effective,
     newcombe_diff,

@@ -1,4 +1,4 @@
-"""Tests for caseaudit_lib.leakcheck: finding identifiers in exported files without echoing them."""
+"""Tests for caseaudit_lib.privacy.leakcheck: identifiers found in exports, never echoed."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from openpyxl import Workbook
 
-from caseaudit_lib.leakcheck import date_variants, is_checkable, scan_outputs
+from caseaudit_lib.privacy.leakcheck import date_variants, is_checkable, scan_outputs
 
 NAME = "Jayden Okafor-Smith"
 DOB = "2009-03-14"

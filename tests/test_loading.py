@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseaudit_lib import paths
-from caseaudit_lib.answers import ANSWER_DTYPE, SPELLINGS
-from caseaudit_lib.audit import Audit, load_audit, validate_file
+from caseaudit_lib.audit.loading import Audit, load_audit, validate_file
 from caseaudit_lib.errors import AuditDataError
-from caseaudit_lib.framework import load_framework
-from caseaudit_lib.privacy import PrivacyConfig, pseudonymise
-from caseaudit_lib.reading import find_header_row, read_audit_sheet, read_sheets
+from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.load.answers import ANSWER_DTYPE, SPELLINGS
+from caseaudit_lib.load.reading import find_header_row, read_audit_sheet, read_sheets
+from caseaudit_lib.privacy.pseudonymise import PrivacyConfig, pseudonymise
 
 SALT = b"loading-tests"
 PRIVACY = PrivacyConfig(salt=SALT)

@@ -1,4 +1,4 @@
-"""Tests for caseaudit_lib.narrative: the report's generated sentences, on hand-made tables."""
+"""Tests for caseaudit_lib.present.narrative: the report's sentences, on hand-made tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from caseaudit_lib.comparison import (
+from caseaudit_lib.compare.comparison import (
     DECLINED,
     IMPROVED,
     JUDGEMENT_ONLY,
@@ -17,8 +17,10 @@ from caseaudit_lib.comparison import (
     NOT_TESTED,
     VERDICTS,
 )
-from caseaudit_lib.findings import NOT_REVIEWED
-from caseaudit_lib.narrative import (
+from caseaudit_lib.paths import project_root
+from caseaudit_lib.pipeline import score_params
+from caseaudit_lib.present.findings import NOT_REVIEWED
+from caseaudit_lib.present.narrative import (
     Against,
     Narrative,
     change_sentence,
@@ -29,8 +31,6 @@ from caseaudit_lib.narrative import (
     tidy,
     weakest_sentence,
 )
-from caseaudit_lib.paths import project_root
-from caseaudit_lib.pipeline import score_params
 
 BANDS = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
 LAST_AUDIT = Against("a-2016", "answers", "the last audit (March 2016)", "21 March 2016")

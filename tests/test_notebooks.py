@@ -28,10 +28,10 @@ import papermill
 import pytest
 import yaml
 
-from caseaudit_lib.params import PARAMETER_NAMES
+from caseaudit_lib.config.params import PARAMETER_NAMES
 from caseaudit_lib.paths import project_root
 from caseaudit_lib.pipeline import AuditResults, score_params
-from caseaudit_lib.views import RECORD_MIMETYPE, RECORD_TAG, lowest_theme
+from caseaudit_lib.present.views import RECORD_MIMETYPE, RECORD_TAG, lowest_theme
 
 ROOT = project_root()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from caseaudit_lib.errors import ParamsError
-from caseaudit_lib.params import (
+from caseaudit_lib.config.params import (
     PARAMETER_NAMES,
     REQUIRED_NAMES,
     AuditParams,
@@ -18,6 +17,7 @@ from caseaudit_lib.params import (
     load_params,
     params_from_namespace,
 )
+from caseaudit_lib.errors import ParamsError
 
 MINI = str(Path(__file__).parent / "data" / "frameworks" / "mini.yaml")
 

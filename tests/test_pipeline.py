@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from caseaudit_lib.cli import summary_table
 from caseaudit_lib.errors import AuditDataError
-from caseaudit_lib.pipeline import score_params, summary_table, write_tables
+from caseaudit_lib.export.tables import write_tables
+from caseaudit_lib.pipeline import score_params
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,7 +64,7 @@ def test_tables_and_summary(results_2017, tmp_path: Path) -> None:
 
 
 def test_a_blank_form_cannot_be_scored(tmp_path: Path) -> None:
-    from caseaudit_lib.template import write_template
+    from caseaudit_lib.forms.template import write_template
 
     blank = write_template("yjb-audit-2016", tmp_path / "blank.xlsx")
     params = (ROOT / "params" / "bromley-2016.yaml").read_text(encoding="utf-8")

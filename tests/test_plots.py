@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection, PathCollection, QuadMesh
 
-from caseaudit_lib import plots, style
-from caseaudit_lib.framework import Band, Framework, Question, Theme
+from caseaudit_lib.framework.model import Band, Framework, Question, Theme
+from caseaudit_lib.present import charts as plots
+from caseaudit_lib.present import style
 
 NAN = np.nan
 PAIRS = [("Outstanding", 80), ("Good", 65), ("Requires improvement", 50), ("Inadequate", 0)]

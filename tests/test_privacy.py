@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from audit_files import MINI, write_csv, write_xlsx
 
-from caseaudit_lib import privacy
-from caseaudit_lib.audit import load_audit
+from caseaudit_lib.audit.loading import load_audit
 from caseaudit_lib.errors import ParamsError
-from caseaudit_lib.framework import load_framework
-from caseaudit_lib.privacy import (
+from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.privacy import pseudonymise as privacy
+from caseaudit_lib.privacy.pseudonymise import (
     PrivacyConfig,
     apply_privacy,
     collect_identifiers,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from mini_results import mini_results
 
-from caseaudit_lib import quality
+from caseaudit_lib.present import quality
 
 
 @pytest.fixture

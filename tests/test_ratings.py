@@ -3,8 +3,8 @@ import math
 import pytest
 
 from caseaudit_lib.errors import ParamsError
-from caseaudit_lib.framework import Band, OverallRule
-from caseaudit_lib.ratings import (
+from caseaudit_lib.framework.model import Band, OverallRule
+from caseaudit_lib.score.ratings import (
     canonical_label,
     hmip_points,
     overall_band,

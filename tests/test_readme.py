@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from caseaudit_lib.audit import validate_file
+from caseaudit_lib.audit.loading import validate_file
 from caseaudit_lib.cli import build_parser
-from caseaudit_lib.framework import load_framework
+from caseaudit_lib.framework.model import load_framework
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Tests for caseaudit_lib.report: one audit's build, its board report, leaks and the batch.
+"""Tests for caseaudit_lib.build.audit_build: one audit's build, report, leaks and the batch.
 
 Builds run real notebooks with papermill (a few seconds each), so each test project is a
 temporary copy of the bundled params and data with only the notebooks the test needs; only the
@@ -24,19 +24,19 @@ from browser_support import chromium  # noqa: F401 - the fixture
 from test_batch import _wait_until, snapshot, statuses
 from test_export import Page
 
-from caseaudit_lib.batch import BuildFailed, publish, run_batch
-from caseaudit_lib.browser import check_report
-from caseaudit_lib.errors import CaseAuditError
-from caseaudit_lib.export import find_external_resources, software_version
-from caseaudit_lib.framework import load_framework
-from caseaudit_lib.paths import ROOT_ENV
-from caseaudit_lib.report import (
+from caseaudit_lib.build.audit_build import (
     build_audit,
     find_params_files,
     output_dir_of,
     report_inputs,
     worker_setup,
 )
+from caseaudit_lib.build.batch import BuildFailed, publish, run_batch
+from caseaudit_lib.errors import CaseAuditError
+from caseaudit_lib.export.browser import check_report
+from caseaudit_lib.export.html import find_external_resources, software_version
+from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.paths import ROOT_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -348,7 +348,7 @@ def test_report_inputs_lists_everything_the_build_reads(project):
 
 def test_report_inputs_and_output_dir_do_not_import_papermill(project):
     code = (
-        "import sys; from pathlib import Path; from caseaudit_lib import report as r; "
+        "import sys; from pathlib import Path; from caseaudit_lib.build import audit_build as r; "
         "p = Path(sys.argv[1]); r.report_inputs(p); print(r.output_dir_of(p).name); "
         "print('papermill' in sys.modules, 'nbconvert' in sys.modules)"
     )

@@ -9,11 +9,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from caseaudit_lib.audit import load_audit, validate_file
-from caseaudit_lib.baseline import load_baseline
-from caseaudit_lib.framework import load_framework
-from caseaudit_lib.params import load_params
-from caseaudit_lib.privacy import PrivacyConfig
+from caseaudit_lib.audit.loading import load_audit, validate_file
+from caseaudit_lib.compare.baseline import load_baseline
+from caseaudit_lib.config.params import load_params
+from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "make_sample_data.py"

@@ -7,17 +7,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caseaudit_lib.answers import (
+from caseaudit_lib.errors import ParamsError
+from caseaudit_lib.framework.model import Band, Framework, OverallRule, Question, Theme
+from caseaudit_lib.load.answers import (
     ANSWER_DTYPE,
     NOT_ANSWERED,
     NOT_APPLICABLE,
     NOT_SUFFICIENT,
     SUFFICIENT,
 )
-from caseaudit_lib.errors import ParamsError
-from caseaudit_lib.framework import Band, Framework, OverallRule, Question, Theme
-from caseaudit_lib.intervals import effective_n_linearised, wilson, wilson_clustered
-from caseaudit_lib.scoring import (
+from caseaudit_lib.score.intervals import effective_n_linearised, wilson, wilson_clustered
+from caseaudit_lib.score.scoring import (
     AUDITOR_COLUMNS,
     CASE_COLUMNS,
     QUESTION_COLUMNS,
@@ -399,7 +399,7 @@ def test_properties(drawn, with_caseload):
 
 
 def test_end_to_end_with_load_audit(tmp_path, monkeypatch):
-    from caseaudit_lib.audit import load_audit
+    from caseaudit_lib.audit.loading import load_audit
 
     monkeypatch.setenv("CASEAUDIT_SALT", "test-salt")
     data = tmp_path / "audit.csv"

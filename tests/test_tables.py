@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from caseaudit_lib.audit import load_audit
-from caseaudit_lib.baseline import Baseline, JudgedArea, _count_table
-from caseaudit_lib.comparison import COMPARISON_COLUMNS, compare_all
-from caseaudit_lib.framework import load_framework
-from caseaudit_lib.scoring import score_audit
-from caseaudit_lib.tables import write_score_tables
+from caseaudit_lib.audit.loading import load_audit
+from caseaudit_lib.compare.baseline import Baseline, JudgedArea, _count_table
+from caseaudit_lib.compare.comparison import COMPARISON_COLUMNS, compare_all
+from caseaudit_lib.export.tables import write_score_tables
+from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.score.scoring import score_audit
 
 MINI = load_framework(Path(__file__).parent / "data" / "frameworks" / "mini.yaml")
 AUDIT_CSV = """case_id,auditor,case_type,Q1,Q2,Q3,Q4,Q5

@@ -4,10 +4,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from caseaudit_lib.audit import load_audit, validate_file
-from caseaudit_lib.framework import available_frameworks, load_framework
-from caseaudit_lib.privacy import PrivacyConfig, pseudonymise
-from caseaudit_lib.template import (
+from caseaudit_lib.audit.loading import load_audit, validate_file
+from caseaudit_lib.forms.template import (
     ANSWERS_SHEET,
     FIRST_CASE_ROW,
     HEADER_ROW,
@@ -17,6 +15,8 @@ from caseaudit_lib.template import (
     answer_column_names,
     write_template,
 )
+from caseaudit_lib.framework.model import available_frameworks, load_framework
+from caseaudit_lib.privacy.pseudonymise import PrivacyConfig, pseudonymise
 
 MINI = Path(__file__).parent / "data" / "frameworks" / "mini.yaml"
 SALT = PrivacyConfig(salt=b"test-template")

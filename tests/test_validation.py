@@ -2,10 +2,10 @@ import pandas as pd
 import pytest
 from audit_files import MINI, write_csv, write_xlsx
 
-from caseaudit_lib.audit import load_audit, validate_file
+from caseaudit_lib.audit.loading import load_audit, validate_file
 from caseaudit_lib.errors import AuditDataError
-from caseaudit_lib.framework import load_framework
-from caseaudit_lib.privacy import PrivacyConfig
+from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
 
 PRIVACY = PrivacyConfig(salt=b"validation-tests")
 HEADER = ["case_id", "auditor", "case_type", "marking", "team", "Q1", "Q2", "Q3", "Q4", "Q5"]

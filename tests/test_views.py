@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from mini_results import MINI, mini_results
 
-from caseaudit_lib import changes, views
+from caseaudit_lib.present import changes, views
 
 
 @pytest.fixture(autouse=True)

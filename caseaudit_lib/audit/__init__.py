@@ -1,0 +1,1 @@
+"""An audit as loaded: its cases and answers, read, validated and pseudonymised."""

@@ -1,0 +1,302 @@
+"""Building one audit's outputs: its notebooks executed, the board report, the score tables.
+
+:func:`build_audit` is what ``caseaudit report`` and ``caseaudit batch`` run for each audit (in a
+worker process, through :func:`caseaudit_lib.build.batch.run_batch`). Everything is written into a
+staging folder that the batch engine publishes into ``outputs/<audit_id>/`` only when the whole
+build succeeded:
+
+- ``notebooks/``: the executed notebooks 01-05 (papermill, kernel ``caseaudit``);
+- ``report.html``: notebook 05 exported for the board (:func:`caseaudit_lib.export.html.export_html`);
+- ``tables/``: the score tables as csv and ``scores.xlsx``; ``scores.xlsx`` also beside the report.
+
+Before anything is published, every output is searched for the identifying values of the audit's
+scoring file (names, dates of birth, case references: :mod:`caseaudit_lib.privacy.leakcheck`); a hit
+fails the build, names the file and the kind of value, never the value, and the file with the
+hit is deleted rather than kept with the failed build's artefacts.
+
+Executing a notebook is one replaceable function, :func:`execute_notebook`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from caseaudit_lib.build.batch import BuildFailed, BuildResult, staging_dir_for
+from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.config.params import AuditParams, display_path, earlier_chain, load_params
+from caseaudit_lib.paths import outputs_dir, project_root
+from caseaudit_lib.privacy.pseudonymise import resolve_salt, salt_path
+
+KERNEL_NAME = "caseaudit"
+NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
+REPORT_NOTEBOOK = "05_report.ipynb"
+REPORT_FILE = "report.html"
+NOTEBOOKS_DIR = "notebooks"
+TABLES_DIR = "tables"
+XLSX_FILE = "scores.xlsx"
+CELL_TIMEOUT_S = 600
+PARAMS_SUFFIXES = (".yaml", ".yml")
+
+Executor = Callable[[Path, Path, Mapping[str, Any], Path], None]
+
+# Built once per worker process by worker_setup(): compiling nbconvert's templates is slow.
+_exporter: Any = None
+
+
+def worker_setup() -> None:
+    """Prepare a worker process: start its warm kernel, import nbconvert, build the exporter."""
+    global _exporter
+    # The kernel first: it boots and imports pandas on the other core while this process
+    # imports nbconvert and builds the exporter.
+    from caseaudit_lib.build.execution import worker_session
+
+    worker_session(KERNEL_NAME, cwd=notebooks_dir(), timeout=CELL_TIMEOUT_S)
+    # nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (JupyterLab
+    # brings it, through jupyter-events) and that compiles a grammar at import: 0.7 s a process,
+    # for IRI format checks that notebook validation never makes. Marked missing, jsonschema
+    # skips it; a process that has already imported it keeps it.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import matplotlib
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    matplotlib.use("Agg")  # the worker draws nothing itself; never try to open a display
+    from caseaudit_lib.export.html import make_exporter
+
+    if _exporter is None:
+        _exporter = make_exporter()
+
+
+def _get_exporter() -> Any:
+    if _exporter is None:
+        worker_setup()
+    return _exporter
+
+
+def notebooks_dir() -> Path:
+    """Return the folder of the audit notebooks, ``<project root>/notebooks``."""
+    return project_root() / NOTEBOOKS_DIR
+
+
+def audit_notebooks() -> list[Path]:
+    """Return the notebooks every audit runs, in order (``notebooks/NN_*.ipynb``)."""
+    return sorted(notebooks_dir().glob(NOTEBOOK_PATTERN))
+
+
+def output_dir_of(params_file: Path) -> Path:
+    """Return an audit's output folder, ``outputs/<audit_id>``, from its params file.
+
+    Pass this as ``run_batch(output_dir_of=...)``: the folder is named by the params'
+    ``audit_id``, not by the file's name.
+    """
+    return outputs_dir(load_params(params_file, check_files=False).audit_id)
+
+
+def find_params_files(paths: Iterable[Path]) -> list[Path]:
+    """Return the params files named: files as given, folders expanded to their ``*.yaml``.
+
+    Raises:
+        CaseAuditError: a path that does not exist (every such path, one problem each), or a
+            folder with no params file in it.
+
+    """
+    found: list[Path] = []
+    problems: list[Problem] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.suffix in PARAMS_SUFFIXES)
+            if not inside:
+                problems.append(Problem("error", str(path), "no params files (*.yaml) in folder"))
+            found += inside
+        elif path.is_file():
+            found.append(path)
+        else:
+            problems.append(Problem("error", str(path), "no such params file or folder"))
+    if problems:
+        raise CaseAuditError(problems)
+    return list(dict.fromkeys(found))
+
+
+def report_inputs(params_file: Path) -> list[Path]:
+    """Return every file an audit's build reads, besides its params file.
+
+    The data, findings and framework files, the baselines (and the files an answers baseline
+    names), the notebooks, and each earlier audit's params, data and findings files. Runs in the
+    batch's parent process for every audit, so it reads only small YAML files.
+    """
+    from caseaudit_lib.compare.baseline import load_baseline
+    from caseaudit_lib.framework.model import load_framework
+
+    params = load_params(params_file)
+    files: list[Path] = [params.data_path, load_framework(params.framework).path]
+    files += [p for p in (params.findings_path,) if p is not None]
+    for path in params.baseline_paths:
+        files.append(path)
+        baseline = load_baseline(path)
+        files += [Path(f) for f in (baseline.params_file, baseline.data_file) if f]
+    files += params.earlier_audit_paths
+    for earlier in earlier_chain(params):
+        files += [earlier.data_path, *earlier.earlier_audit_paths]
+        files += [p for p in (earlier.findings_path,) if p is not None]
+    files += audit_notebooks()
+    # A new salt changes every pseudonym in the case tables, so it counts as an input. The
+    # build would create the project's salt file if there is none yet: create it here, so the
+    # first build's recorded inputs include it and the next run does not see it as a change.
+    salt_file = salt_path()
+    if salt_file is not None:
+        if not salt_file.exists():
+            resolve_salt()
+        files.append(salt_file)
+    return list(dict.fromkeys(p.resolve() for p in files))
+
+
+def execute_notebook(source: Path, target: Path, parameters: Mapping[str, Any], cwd: Path) -> None:
+    """Execute one notebook with its parameters, writing the executed copy to ``target``.
+
+    It runs in this process's warm kernel (one per batch worker, its namespace reset between
+    notebooks), parameterised by papermill's own machinery, so the executed notebook is what
+    ``papermill`` would write. On an exception in a cell the executed notebook, with the error,
+    is still written to ``target`` and ``NotebookExecutionError`` propagates.
+    """
+    from caseaudit_lib.build.execution import worker_session
+
+    session = worker_session(KERNEL_NAME, cwd=cwd, timeout=CELL_TIMEOUT_S)
+    session.run_notebook(source, dict(parameters), target, cwd=cwd)
+
+
+def footer_text(params: AuditParams) -> str:
+    """Return the report's footer: the service, and when the audit took place."""
+    from caseaudit_lib.present.narrative import date_span
+
+    return (
+        f"{params.service}: case file audit {date_span(params.audit_date, params.audit_end_date)}"
+    )
+
+
+def _failure(exc: BaseException) -> str:
+    """Return a one-line description of a notebook's error (its name and first line)."""
+    name = getattr(exc, "ename", None) or type(exc).__name__
+    value = str(getattr(exc, "evalue", None) or exc).strip().splitlines()
+    text = f"{name}: {value[0]}" if value else name
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def run_notebooks(
+    params: AuditParams, staging: Path, executor: Executor | None = None
+) -> list[Path]:
+    """Execute every audit notebook into ``staging/notebooks`` and return the executed files.
+
+    Raises:
+        BuildFailed: a notebook raised; the executed notebook with its error stays in staging.
+
+    """
+    executor = executor or execute_notebook
+    folder = staging / NOTEBOOKS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    # Every parameter, not only those in the file: a name left out must not keep the
+    # notebook's default, which points at the bundled sample audit.
+    parameters = params.to_dict()
+    done = []
+    notebooks = audit_notebooks()
+    if not any(nb.name == REPORT_NOTEBOOK for nb in notebooks):
+        raise BuildFailed(f"no {REPORT_NOTEBOOK} in {display_path(notebooks_dir())}", staging)
+    for notebook in notebooks:
+        target = folder / notebook.name
+        try:
+            executor(notebook, target, parameters, notebooks_dir())
+        except Exception as exc:
+            where = f"failed/{NOTEBOOKS_DIR}/{notebook.name}"
+            raise BuildFailed(f"notebook {where}: {_failure(exc)}", staging) from exc
+        done.append(target)
+    return done
+
+
+def check_for_identifiers(
+    params: AuditParams, files: Iterable[Path], staging: Path, framework: Any = None
+) -> None:
+    """Fail the build if any output holds an identifying value of the audit's scoring file.
+
+    Files with a hit are deleted, so the failed build's kept artefacts hold no identifier.
+
+    Raises:
+        BuildFailed: naming each file (relative to the audit's folder) and the kind of value.
+
+    """
+    from caseaudit_lib.privacy.leakcheck import scan_outputs
+    from caseaudit_lib.pipeline import privacy_config
+    from caseaudit_lib.privacy.pseudonymise import collect_identifiers
+
+    identifiers = collect_identifiers(params.data_path, framework, privacy_config(params))
+    problems = scan_outputs(list(files), identifiers)
+    if not problems:
+        return
+    lines = []
+    for problem in problems:
+        path = Path(problem.file)
+        shown = path.relative_to(staging).as_posix() if path.is_relative_to(staging) else path.name
+        where = (
+            f" ({problem.sheet + '!' if problem.sheet else ''}{problem.cell})"
+            if problem.cell
+            else ""
+        )
+        lines.append(f"{shown}{where}: {problem.message}")
+        path.unlink(missing_ok=True)
+    raise BuildFailed("personal data in the outputs: " + "; ".join(lines), staging)
+
+
+def build_audit(params_file: Path, *, executor: Executor | None = None) -> BuildResult:
+    """Build one audit's report, executed notebooks and tables into a staging folder.
+
+    Args:
+        params_file: the audit's params file.
+        executor: runs one notebook (default :func:`execute_notebook`, the warm kernel).
+
+    Returns:
+        The staging folder, for :func:`caseaudit_lib.build.batch.run_batch` to publish into
+        ``outputs/<audit_id>/`` (report.html last).
+
+    Raises:
+        BuildFailed: a notebook failed (its executed copy is kept) or an output holds personal
+            data (that output is deleted).
+        CaseAuditError: the params file has errors (nothing was built).
+
+    """
+    from caseaudit_lib.export.html import export_html
+    from caseaudit_lib.export.tables import write_tables
+    from caseaudit_lib.pipeline import score_params
+
+    params = load_params(params_file)
+    staging = staging_dir_for(outputs_dir(params.audit_id))
+    # The tables first: this process would otherwise sit idle while the warm kernel finishes
+    # its start-up imports. Bad input is reported by the notebooks, whose executed copies are
+    # then kept as the failure's evidence.
+    try:
+        results = score_params(params)
+        tables = write_tables(results, staging / TABLES_DIR)
+    except CaseAuditError as exc:
+        scoring_error: CaseAuditError | None = exc
+    else:
+        scoring_error = None
+    notebooks = run_notebooks(params, staging, executor)
+    if scoring_error is not None:
+        raise BuildFailed(f"scoring failed: {scoring_error.lines()[0]}", staging)
+    report = staging / REPORT_FILE
+    try:
+        export_html(
+            staging / NOTEBOOKS_DIR / REPORT_NOTEBOOK,
+            report,
+            title=params.title,
+            footer=footer_text(params),
+            exporter=_get_exporter(),
+        )
+    except CaseAuditError as exc:
+        raise BuildFailed(f"export failed: {exc.lines()[0]}", staging) from exc
+    shutil.copy2(tables / XLSX_FILE, staging / XLSX_FILE)
+    board = [report, staging / XLSX_FILE, *sorted(tables.iterdir())]
+    check_for_identifiers(params, [*board, *notebooks], staging, results.framework)
+    return BuildResult(staging)
+

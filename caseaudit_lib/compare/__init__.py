@@ -1,0 +1,1 @@
+"""Baselines, comparisons against them and earlier audits, and the trend over years."""

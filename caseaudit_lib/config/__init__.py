@@ -1,0 +1,1 @@
+"""Configuration from YAML: an audit's params, and the one checker every YAML file goes through."""

@@ -1,0 +1,1 @@
+"""Writing results out: score tables, the offline HTML report, and the headless browser."""

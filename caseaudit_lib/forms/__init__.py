@@ -1,0 +1,1 @@
+"""The auditors' forms: the blank scoring workbook, and (to come) the sample they score."""

@@ -1,0 +1,138 @@
+"""What every chart shares: alt text, PNG export, closing, the house-style wrapper, row drawing.
+
+The charts themselves are in :mod:`caseaudit_lib.present.charts` (scores, comparisons, trends) and
+:mod:`caseaudit_lib.present.charts_cases` (cases and auditors);
+:mod:`caseaudit_lib.present.charts` re-exports the public names here.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from caseaudit_lib.present import style
+
+_Chart = TypeVar("_Chart", bound=Callable[..., Axes])
+
+# gids let tests (and anyone post-processing a figure) find the parts of a chart.
+POINT_GID = "caseaudit-point"
+NO_DATA = style.NO_DATA
+
+
+# --- alt text, export, closing ------------------------------------------------------------
+
+
+def _root(fig_or_ax: Figure | Axes) -> Figure:
+    """Return the top-level Figure of an Axes, SubFigure or Figure."""
+    fig = fig_or_ax.figure
+    while fig.figure is not fig:
+        fig = fig.figure
+    return fig
+
+
+def alt_text(fig: Figure | Axes) -> str:
+    """Return the alt text a chart stored on its figure ("" if none)."""
+    return _root(fig).get_label() or ""
+
+
+def set_alt_text(fig: Figure | Axes, text: str) -> None:
+    """Store alt text on a figure, appending when another panel already described itself."""
+    root = _root(fig)
+    old = root.get_label() or ""
+    replace = not old or len(root.axes) <= 1 or text in old
+    root.set_label(text if replace else f"{old} {text}")
+
+
+def figure_to_png_bytes(fig: Figure | Axes, dpi: int = style.DPI) -> bytes:
+    """Return the figure as PNG bytes, cropped to its content, with its alt text as Description."""
+    root = _root(fig)
+    buffer = io.BytesIO()
+    # Constrained layout settles over a draw or two; drawing first makes every save identical.
+    root.draw_without_rendering()
+    # Software=None keeps the bytes identical between runs, so unchanged charts do not churn.
+    metadata = {"Software": None, "Description": alt_text(root) or None}
+    root.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata=metadata)
+    return buffer.getvalue()
+
+
+def close(fig: Figure | Axes) -> None:
+    """Release a figure made by these functions (pyplot keeps it alive until closed)."""
+    plt.close(_root(fig))
+
+
+def _styled(chart: _Chart) -> _Chart:
+    """Run a chart function inside the house style, restoring the caller's rcParams after."""
+
+    @functools.wraps(chart)
+    def styled(*args: Any, **kwargs: Any) -> Axes:
+        with style.house_style():
+            return chart(*args, **kwargs)
+
+    return styled  # type: ignore[return-value]
+
+
+# --- shared drawing -----------------------------------------------------------------------
+
+
+def _new_axes(ax: Axes | None, rows: int = 0, per_row: float = 0.42) -> Axes:
+    """Return the given Axes, or a new one on an A4-width figure tall enough for the rows."""
+    if ax is not None:
+        return ax
+    height = min(max(style.FIGSIZE[1], 1.6 + per_row * rows), style.MAX_HEIGHT)
+    _, new = plt.subplots(figsize=(style.FIGSIZE[0], height), layout="constrained")
+    return new
+
+
+def _row_axis(ax: Axes, labels: Sequence[str], xlim: tuple[float, float], xlabel: str) -> None:
+    """Label one row per item, top to bottom, against a fixed x scale."""
+    ax.set_yticks(np.arange(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlim(*xlim)
+    ax.set_xlabel(xlabel)
+
+
+def _finish(ax: Axes, title: str, alt: str, *, pad: float = 8) -> Axes:
+    """Set the title (``pad`` points above the plot, room for band names) and the alt text."""
+    ax.set_title(title, loc="left", pad=pad)
+    ax.spines[["top", "right"]].set_visible(False)
+    set_alt_text(ax, alt)
+    return ax
+
+
+def _num(data: pd.DataFrame, column: str) -> np.ndarray:
+    """Return a column as floats (NaN where missing, or where the column is absent)."""
+    if column not in data:
+        return np.full(len(data), np.nan)
+    return pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _require(data: pd.DataFrame, columns: str, chart: str) -> None:
+    """Fail early, naming the columns (space-separated) a chart needs and did not get."""
+    missing = [c for c in columns.split() if c not in data]
+    if missing:
+        raise ValueError(f"{chart}: data has no column(s) {', '.join(missing)}")
+
+
+def _n(n: float) -> str:
+    return "" if np.isnan(n) else f"n = {n:.0f}"
+
+
+def display_figure(chart: Any) -> None:
+    """Show a chart in a notebook as a PNG carrying its alt text, then release it.
+
+    The alt text (:func:`alt_text`) goes in the output's metadata, where the
+    export turns it into the ``<img alt>`` of the report.
+    """
+    from IPython.display import Image, display
+
+    png = figure_to_png_bytes(chart)
+    display(Image(data=png, format="png", metadata={"alt": alt_text(chart)}))
+    close(chart)

@@ -1,0 +1,1 @@
+"""Children's identities kept out: pseudonyms at load, and the leak check of exported files."""

@@ -1,0 +1,220 @@
+"""Rating bands: the label for a percentage, the bands an interval spans, HMIP points and standards.
+
+Bands come from the framework (``Framework.bands``, highest first, ``min_pct`` inclusive) and
+HMIP's overall rule (``Framework.overall``); nothing here knows a threshold. A missing score
+(None or NaN, e.g. a theme where every answer was not applicable) has no rating: None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from caseaudit_lib.errors import ParamsError, Problem
+
+if TYPE_CHECKING:
+    from caseaudit_lib.framework.model import Band, Framework, OverallRule
+
+STANDARD_COLUMNS = ["standard", "rating", "points"]
+
+# Scores are computed as count / n * 100, so 13/20 may come out a hair under 65; comparing at
+# this many decimals keeps a score exactly on a threshold in the band it belongs to.
+_DECIMALS = 9
+
+
+def _missing(value: Any) -> bool:
+    """Return True for None, NaN and pandas NA."""
+    return value is None or bool(pd.isna(value))
+
+
+def _ordered(bands: Iterable[Band]) -> list[Band]:
+    """Return the bands highest threshold first, whatever order they were given in."""
+    return sorted(bands, key=lambda b: b.min_pct, reverse=True)
+
+
+def rating(pct: float | None, bands: Iterable[Band]) -> str | None:
+    """Return the label of the band a percentage falls in.
+
+    Args:
+        pct: a percentage 0-100, or None/NaN.
+        bands: the framework's rating bands.
+
+    Returns:
+        The label of the highest band whose ``min_pct`` is at or below ``pct`` (the lowest band
+        for a percentage below every band, as ``Framework.rating`` does); None for a missing
+        percentage.
+
+    """
+    if _missing(pct):
+        return None
+    value = round(float(pct), _DECIMALS)
+    ordered = _ordered(bands)
+    for band in ordered:
+        if value >= band.min_pct:
+            return band.label
+    return ordered[-1].label if ordered else None
+
+
+def ratings(pcts: pd.Series | np.ndarray | Iterable[float], bands: Iterable[Band]) -> pd.Series:
+    """Return the band label of each percentage (None where missing), as an object Series."""
+    bands = list(bands)
+    index = pcts.index if isinstance(pcts, pd.Series) else None
+    return pd.Series([rating(p, bands) for p in pcts], index=index, dtype=object)
+
+
+def rating_span(
+    low_pct: float | None, high_pct: float | None, bands: Iterable[Band]
+) -> tuple[str | None, str | None]:
+    """Return the band labels of the two ends of an interval, ``(label_low, label_high)``."""
+    bands = list(bands)
+    return rating(low_pct, bands), rating(high_pct, bands)
+
+
+def hmip_points(label: str | None, bands: Iterable[Band]) -> int | None:
+    """Return the points a band label scores (HMIP: Inadequate 0 ... Outstanding 3).
+
+    Labels match case-insensitively, ignoring surrounding spaces.
+
+    Returns:
+        The band's points; None for a missing label or a band without points.
+
+    Raises:
+        ParamsError: the label is not one of the bands.
+
+    """
+    if _missing(label):
+        return None
+    wanted = str(label).strip().casefold()
+    for band in bands:
+        if band.label.casefold() == wanted:
+            return band.points
+    raise ParamsError(
+        [
+            Problem(
+                "error",
+                "",
+                "unknown rating",
+                value=str(label),
+                expected="one of " + ", ".join(b.label for b in bands),
+            )
+        ]
+    )
+
+
+def overall_band(total_points: float | None, overall_rule: OverallRule) -> str | None:
+    """Return the overall band of a points total (HMIP: 31-36 Outstanding, ...).
+
+    Args:
+        total_points: the sum of the standards' points, or None.
+        overall_rule: the framework's rule; its bands are ``(label, min_points)`` pairs.
+
+    Returns:
+        The label of the highest band whose ``min_points`` is at or below the total; None for a
+        missing total or one below every band.
+
+    """
+    if _missing(total_points):
+        return None
+    for label, min_points in sorted(overall_rule.bands, key=lambda b: b[1], reverse=True):
+        if total_points >= min_points:
+            return label
+    return None
+
+
+def canonical_label(label: str, bands: Iterable[Band]) -> str:
+    """Return a band label in the framework's own spelling (matched case-insensitively).
+
+    Raises:
+        ParamsError: the label is not one of the bands.
+
+    """
+    bands = list(bands)
+    hmip_points(label, bands)  # raises on an unknown label
+    wanted = str(label).strip().casefold()
+    return next(b.label for b in bands if b.label.casefold() == wanted)
+
+
+def points_total(ratings_by_standard: Mapping[str, str | None], bands: Iterable[Band]) -> int:
+    """Return the sum of the points of the given ratings (missing ratings count nothing)."""
+    bands = list(bands)
+    return int(sum(hmip_points(r, bands) or 0 for r in ratings_by_standard.values()))
+
+
+def standard_scores(
+    framework: Framework,
+    themes: pd.DataFrame,
+    organisational_ratings: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any] | None, str | None]:
+    """Return the HMIP standards table, the overall result and why it is missing (if it is).
+
+    Case standards are the themes, rated from their scores; organisational standards take the
+    ratings supplied. The overall total and band are given only when every standard has a rating.
+
+    Returns:
+        ``(standards, overall, reason)``: standards has columns standard, rating, points (empty
+        for a framework without an overall rule); overall is ``{"total_points", "max_points",
+        "band"}`` or None, with reason saying why it is None.
+
+    Raises:
+        ParamsError: a rating names an unknown standard or band.
+
+    """
+    supplied = dict(organisational_ratings or {})
+    if framework.overall is None:
+        if supplied:
+            raise ParamsError(
+                [
+                    Problem(
+                        "error",
+                        "",
+                        f"framework {framework.id} has no organisational standards to rate",
+                        column="organisational_ratings",
+                    )
+                ]
+            )
+        return pd.DataFrame(columns=STANDARD_COLUMNS), None, "the framework has no overall rating"
+    org_ids = [sid for sid, _ in framework.overall.organisational_standards]
+    unknown = sorted(set(supplied) - set(org_ids))
+    if unknown:
+        raise ParamsError(
+            [
+                Problem(
+                    "error",
+                    "",
+                    "unknown organisational standard",
+                    column="organisational_ratings",
+                    value=sid,
+                    expected="one of " + ", ".join(org_ids),
+                )
+                for sid in unknown
+            ]
+        )
+    org = {sid: canonical_label(supplied[sid], framework.bands) for sid in supplied}
+    rows = [(sid, org.get(sid)) for sid in org_ids]
+    rows += list(zip(themes["theme_id"], themes["rating"], strict=True))
+    # object dtype keeps None for "no rating" (a string column would turn it into NaN).
+    standards = pd.DataFrame(rows, columns=["standard", "rating"], dtype=object)
+    standards["standard"] = standards["standard"].astype(str)
+    standards["points"] = pd.array(
+        [hmip_points(r, framework.bands) for r in standards["rating"]], dtype="Int64"
+    )
+    missing_org = [sid for sid in org_ids if sid not in org]
+    unrated = [t for t, r in zip(themes["theme_id"], themes["rating"], strict=True) if r is None]
+    if missing_org:
+        return (
+            standards,
+            None,
+            "no rating supplied for organisational standard(s) " + ", ".join(missing_org),
+        )
+    if unrated:
+        return standards, None, "no applicable answers, so no rating, for " + ", ".join(unrated)
+    total = int(standards["points"].sum())
+    overall = {
+        "total_points": total,
+        "max_points": framework.overall.max_points,
+        "band": overall_band(total, framework.overall),
+    }
+    return standards, overall, None

@@ -1,0 +1,403 @@
+"""Scores of one audit: per question, theme, case and auditor, with intervals and ratings.
+
+Only first markings are scored; second markings (moderation) feed
+:mod:`caseaudit_lib.score.agreement`.
+A percentage is the share of applicable answers (sufficient + not sufficient) judged sufficient,
+0-100, and NaN where nothing was applicable: never 0%. See docs/methodology.md for the reasoning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from caseaudit_lib.errors import ParamsError, Problem
+from caseaudit_lib.load.answers import NOT_ANSWERED, NOT_APPLICABLE, NOT_SUFFICIENT, SUFFICIENT
+from caseaudit_lib.score.agreement import agreement_scores
+from caseaudit_lib.score.intervals import (
+    effective_n_clustered,
+    effective_n_linearised,
+    newcombe_diff,
+    wilson,
+    wilson_effective,
+)
+from caseaudit_lib.score.ratings import ratings, standard_scores
+
+if TYPE_CHECKING:
+    from caseaudit_lib.audit.loading import Audit
+    from caseaudit_lib.framework.model import Framework, Theme
+
+ALL = "all"
+
+QUESTION_COLUMNS = [
+    "audit_id", "theme_id", "question_id", "question", "n_applicable", "n_sufficient",
+    "n_not_applicable", "n_not_answered", "score_pct", "ci_low_pct", "ci_high_pct", "rating",
+]  # fmt: skip
+THEME_COLUMNS = [
+    "audit_id", "theme_id", "theme", "scoring", "n_cases", "n_applicable", "n_sufficient",
+    "score_pct", "ci_low_pct", "ci_high_pct", "rating", "rating_low", "rating_high",
+]  # fmt: skip
+CASE_COLUMNS = [
+    "audit_id", "case_id", "case_type", "auditor", "theme_id", "n_applicable", "n_sufficient",
+    "score_pct",
+]  # fmt: skip
+AUDITOR_COLUMNS = [
+    "audit_id", "auditor", "theme_id", "n_cases", "n_applicable", "n_sufficient", "score_pct",
+    "others_pct", "others_n", "diff_pts", "diff_ci_low_pts", "diff_ci_high_pts", "flag",
+]  # fmt: skip
+
+
+@dataclass
+class AuditScores:
+    """Every score table of one audit (column names as in docs/design.md)."""
+
+    audit_id: str
+    questions: pd.DataFrame
+    themes: pd.DataFrame
+    cases: pd.DataFrame
+    auditors: pd.DataFrame
+    agreement: pd.DataFrame
+    standards: pd.DataFrame
+    overall: dict[str, Any] | None
+    overall_reason: str | None = None
+    weakest_questions: dict[str, str] = field(default_factory=dict)
+
+
+def _first(answers: pd.DataFrame) -> pd.DataFrame:
+    """Return first markings only, with 0/1 columns for scored, sufficient and applying."""
+    first = answers[answers["marking"] == "first"]
+    answer = first["answer"].astype(object)
+    applies = first["applies"].astype(bool)
+    scored = applies & answer.isin([SUFFICIENT, NOT_SUFFICIENT])
+    return first.assign(
+        scored=scored.astype(int),
+        sufficient=(scored & (answer == SUFFICIENT)).astype(int),
+        not_applicable=(~applies | (answer == NOT_APPLICABLE)).astype(int),
+        not_answered=(applies & (answer == NOT_ANSWERED)).astype(int),
+    )
+
+
+def _pct(count: Any, n: Any) -> Any:
+    """Return 100 * count / n, NaN where n is 0."""
+    count = np.asarray(count, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, 100 * count / np.where(n > 0, n, 1), np.nan)
+
+
+def _check_caseload(caseload: int | None, n_cases: int) -> None:
+    """Raise ParamsError for a caseload that cannot be the population of this sample."""
+    if caseload is None:
+        return
+    if caseload < max(n_cases, 1):
+        raise ParamsError(
+            [
+                Problem(
+                    "error",
+                    "",
+                    "caseload is smaller than the number of cases audited",
+                    column="caseload",
+                    value=str(caseload),
+                    expected=f"at least {n_cases}",
+                )
+            ]
+        )
+
+
+def _population(caseload: int | None, n_applying: Any, n_cases: int) -> Any:
+    """Return the caseload scaled by the share of audited cases an item applies to (NaN if none)."""
+    n_applying = np.asarray(n_applying, dtype=float)
+    if caseload is None or n_cases == 0:
+        return np.full(n_applying.shape, np.nan)
+    return caseload * n_applying / n_cases
+
+
+def question_scores(
+    answers: pd.DataFrame, framework: Framework, *, audit_id: str, caseload: int | None = None
+) -> pd.DataFrame:
+    """Return one row per framework question: counts, percentage sufficient, interval, rating.
+
+    Args:
+        answers: the audit's answers table (``Audit.answers``); only first markings are used.
+        framework: the audit's framework (gives the questions and their order).
+        audit_id: written into the ``audit_id`` column.
+        caseload: cases open at the service (population for the FPC), or None.
+
+    """
+    first = _first(answers)
+    n_cases = int(first["case_id"].nunique())
+    _check_caseload(caseload, n_cases)
+    counts = (
+        first.groupby("question_id", observed=True)[
+            ["scored", "sufficient", "not_applicable", "not_answered"]
+        ]
+        .sum()
+        .reindex(list(framework.question_ids), fill_value=0)
+    )
+    n_app = counts["scored"].to_numpy()
+    n_suf = counts["sufficient"].to_numpy()
+    # The item applies to a case unless the case was not applicable: not-answered cases are part
+    # of the population the estimate speaks for.
+    population = _population(caseload, n_app + counts["not_answered"].to_numpy(), n_cases)
+    low, high = wilson(n_suf, n_app, population=population)
+    score = _pct(n_suf, n_app)
+    table = pd.DataFrame(
+        {
+            "audit_id": audit_id,
+            "theme_id": [q.theme_id for q in framework.questions],
+            "question_id": list(framework.question_ids),
+            "question": [q.text for q in framework.questions],
+            "n_applicable": n_app.astype(int),
+            "n_sufficient": n_suf.astype(int),
+            "n_not_applicable": counts["not_applicable"].to_numpy().astype(int),
+            "n_not_answered": counts["not_answered"].to_numpy().astype(int),
+            "score_pct": score,
+            "ci_low_pct": 100 * np.asarray(low),
+            "ci_high_pct": 100 * np.asarray(high),
+        }
+    )
+    table["rating"] = ratings(table["score_pct"], framework.bands)
+    return table[QUESTION_COLUMNS]
+
+
+def _per_case(theme_answers: pd.DataFrame) -> pd.DataFrame:
+    """Return scored and sufficient answers per case (cases with at least one scored answer)."""
+    per_case = theme_answers.groupby("case_id")[["scored", "sufficient"]].sum()
+    return per_case[per_case["scored"] > 0]
+
+
+def _pooled(theme_answers: pd.DataFrame) -> dict[str, Any]:
+    """Return the pooled score of a set of answers and its clustered effective sample."""
+    per_case = _per_case(theme_answers)
+    n_app, n_suf = int(per_case["scored"].sum()), int(per_case["sufficient"].sum())
+    clustered = effective_n_clustered(per_case["sufficient"], per_case["scored"])
+    return {
+        "n_cases": len(per_case),
+        "n_applicable": n_app,
+        "n_sufficient": n_suf,
+        "score_pct": float(_pct(n_suf, n_app)),
+        "clustered": clustered,
+    }
+
+
+def _mean_of_questions(theme_answers: pd.DataFrame, q_table: pd.DataFrame) -> dict[str, Any]:
+    """Return the mean of question percentages and its clustered effective sample.
+
+    Case i's influence on the mean of Q proportions is
+    ``z_i = (1/Q) * sum_q m_iq * (y_iq - p_q) / n_q``; see ``effective_n_linearised``.
+    """
+    used = q_table[q_table["n_applicable"] > 0]
+    scored = theme_answers[theme_answers["scored"] == 1]
+    out = {
+        "n_cases": int(scored["case_id"].nunique()),
+        "n_applicable": int(used["n_applicable"].sum()),
+        "n_sufficient": int(used["n_sufficient"].sum()),
+    }
+    if used.empty:
+        return out | {"score_pct": np.nan, "clustered": effective_n_linearised(np.nan, [], 0)}
+    p_q = (
+        used.set_index("question_id")["n_sufficient"]
+        / used.set_index("question_id")["n_applicable"]
+    )
+    estimate = float(p_q.mean())
+    n_q = used.set_index("question_id")["n_applicable"]
+    contribution = (scored["sufficient"] - scored["question_id"].map(p_q).astype(float)) / scored[
+        "question_id"
+    ].map(n_q).astype(float)
+    influence = contribution.groupby(scored["case_id"]).sum() / len(used)
+    clustered = effective_n_linearised(estimate, influence.to_numpy(), out["n_applicable"])
+    return out | {"score_pct": 100 * estimate, "clustered": clustered}
+
+
+def _weakest(theme: Theme, q_table: pd.DataFrame) -> tuple[str | None, pd.Series | None]:
+    """Return the key question with the lowest percentage (file order breaks ties).
+
+    A theme with no question marked key uses all its questions.
+    """
+    key_ids = [q.id for q in theme.questions if q.key] or [q.id for q in theme.questions]
+    rows = q_table[q_table["question_id"].isin(key_ids) & (q_table["n_applicable"] > 0)]
+    if rows.empty:
+        return None, None
+    # idxmin returns the first of equal minima, and q_table is in file order.
+    row = rows.loc[rows["score_pct"].idxmin()]
+    return str(row["question_id"]), row
+
+
+def theme_scores(
+    answers: pd.DataFrame,
+    framework: Framework,
+    *,
+    audit_id: str,
+    caseload: int | None = None,
+    questions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return one row per theme: score by the theme's rule, interval, rating of score and ends.
+
+    Rules: ``pooled`` (sufficient over applicable answers across the theme's questions),
+    ``mean_of_questions`` (mean of the percentages of questions with any applicable answer),
+    ``weakest_key_question`` (the key question with the lowest percentage; its counts and
+    interval). The weakest question of each such theme is in ``df.attrs["weakest_questions"]``.
+
+    Args:
+        answers: the audit's answers table; only first markings are used.
+        framework: the audit's framework.
+        audit_id: written into the ``audit_id`` column.
+        caseload: cases open at the service (population for the FPC), or None.
+        questions: the result of :func:`question_scores`, if already computed.
+
+    """
+    first = _first(answers)
+    n_cases_total = int(first["case_id"].nunique())
+    _check_caseload(caseload, n_cases_total)
+    if questions is None:
+        questions = question_scores(answers, framework, audit_id=audit_id, caseload=caseload)
+    rows, weakest = [], {}
+    for theme in framework.themes:
+        theme_answers = first[first["theme_id"] == theme.id]
+        q_table = questions[questions["theme_id"] == theme.id]
+        applying = theme_answers.loc[theme_answers["not_applicable"] == 0, "case_id"].nunique()
+        population_cases = float(_population(caseload, applying, n_cases_total))
+        row: dict[str, Any] = {"audit_id": audit_id, "theme_id": theme.id, "theme": theme.name}
+        row["scoring"] = theme.scoring
+        if theme.scoring == "weakest_key_question":
+            qid, q_row = _weakest(theme, q_table)
+            if qid is None:
+                row |= {"n_cases": 0, "n_applicable": 0, "n_sufficient": 0, "score_pct": np.nan}
+                row |= {"ci_low_pct": np.nan, "ci_high_pct": np.nan}
+            else:
+                weakest[theme.id] = qid
+                row |= {
+                    "n_cases": int(q_row["n_applicable"]),
+                    "n_applicable": int(q_row["n_applicable"]),
+                    "n_sufficient": int(q_row["n_sufficient"]),
+                    "score_pct": float(q_row["score_pct"]),
+                    "ci_low_pct": float(q_row["ci_low_pct"]),
+                    "ci_high_pct": float(q_row["ci_high_pct"]),
+                }
+        else:
+            result = (
+                _pooled(theme_answers)
+                if theme.scoring == "pooled"
+                else _mean_of_questions(theme_answers, q_table)
+            )
+            low, high = wilson_effective(result.pop("clustered"), population_cases=population_cases)
+            row |= result | {"ci_low_pct": 100 * low, "ci_high_pct": 100 * high}
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=[c for c in THEME_COLUMNS if "rating" not in c])
+    table["rating"] = ratings(table["score_pct"], framework.bands)
+    table["rating_low"] = ratings(table["ci_low_pct"], framework.bands)
+    table["rating_high"] = ratings(table["ci_high_pct"], framework.bands)
+    table = table[THEME_COLUMNS]
+    table.attrs["weakest_questions"] = weakest
+    return table
+
+
+def case_scores(answers: pd.DataFrame, framework: Framework, *, audit_id: str) -> pd.DataFrame:
+    """Return each case's share of applicable answers judged sufficient, per theme and overall.
+
+    One row per first-marked case and theme, plus a row with theme_id ``"all"``; the score is
+    NaN where the case had no applicable answer in the theme.
+    """
+    first = _first(answers)
+    theme_ids = [t.id for t in framework.themes]
+    cases = first.groupby("case_id")[["case_type", "auditor"]].first()
+    by_theme = first.groupby(["case_id", "theme_id"], observed=True)[["scored", "sufficient"]].sum()
+    full = pd.MultiIndex.from_product([cases.index, theme_ids], names=["case_id", "theme_id"])
+    by_theme = by_theme.reindex(full, fill_value=0)
+    overall = first.groupby("case_id")[["scored", "sufficient"]].sum()
+    overall.index = pd.MultiIndex.from_arrays(
+        [overall.index, [ALL] * len(overall)], names=["case_id", "theme_id"]
+    )
+    table = pd.concat([by_theme, overall]).reset_index()
+    order = {t: i for i, t in enumerate([*theme_ids, ALL])}
+    table = table.sort_values(
+        ["case_id", "theme_id"], key=lambda s: s.map(order) if s.name == "theme_id" else s
+    )
+    table = table.join(cases, on="case_id").reset_index(drop=True)
+    table["audit_id"] = audit_id
+    table["n_applicable"] = table.pop("scored").astype(int)
+    table["n_sufficient"] = table.pop("sufficient").astype(int)
+    table["score_pct"] = _pct(table["n_sufficient"], table["n_applicable"])
+    return table[CASE_COLUMNS]
+
+
+def auditor_scores(answers: pd.DataFrame, framework: Framework, *, audit_id: str) -> pd.DataFrame:
+    """Return each auditor's pooled score per theme beside everyone else's on the same questions.
+
+    "Everyone else" is the other auditors' first markings of the questions this auditor scored
+    at least once in the theme. The difference (points) has a Newcombe interval built on the
+    clustered effective samples of both sides, without FPC (the question is how this auditor
+    marks, not the caseload). ``flag`` is True where the interval excludes zero.
+    """
+    first = _first(answers)
+    rows = []
+    for auditor in sorted(first["auditor"].dropna().unique()):
+        own_all = first[first["auditor"] == auditor]
+        others_all = first[first["auditor"] != auditor]
+        for theme_id in [*(t.id for t in framework.themes), ALL]:
+            own = own_all if theme_id == ALL else own_all[own_all["theme_id"] == theme_id]
+            asked = own.loc[own["scored"] == 1, "question_id"].unique()
+            others = others_all[others_all["question_id"].isin(asked)]
+            mine, theirs = _pooled(own), _pooled(others)
+            a, b = mine["clustered"], theirs["clustered"]
+            low, high = newcombe_diff(a.count, a.nobs, b.count, b.nobs)
+            rows.append(
+                {
+                    "audit_id": audit_id,
+                    "auditor": auditor,
+                    "theme_id": theme_id,
+                    "n_cases": mine["n_cases"],
+                    "n_applicable": mine["n_applicable"],
+                    "n_sufficient": mine["n_sufficient"],
+                    "score_pct": mine["score_pct"],
+                    "others_pct": theirs["score_pct"],
+                    "others_n": theirs["n_applicable"],
+                    "diff_pts": mine["score_pct"] - theirs["score_pct"],
+                    "diff_ci_low_pts": 100 * low,
+                    "diff_ci_high_pts": 100 * high,
+                    "flag": bool(low > 0 or high < 0),
+                }
+            )
+    return pd.DataFrame(rows, columns=AUDITOR_COLUMNS)
+
+
+def score_audit(
+    audit: Audit,
+    *,
+    audit_id: str,
+    caseload: int | None = None,
+    organisational_ratings: dict[str, str] | None = None,
+) -> AuditScores:
+    """Return every score table of an audit.
+
+    Args:
+        audit: the loaded audit.
+        audit_id: written into every table's ``audit_id`` column.
+        caseload: cases open at the service, for the finite population correction; None for none.
+        organisational_ratings: HMIP organisational standard id -> rating label, from params.
+
+    Raises:
+        ParamsError: caseload below the number of cases audited, or unknown ratings.
+
+    """
+    framework, answers = audit.framework, audit.answers
+    questions = question_scores(answers, framework, audit_id=audit_id, caseload=caseload)
+    themes = theme_scores(
+        answers, framework, audit_id=audit_id, caseload=caseload, questions=questions
+    )
+    standards, overall, reason = standard_scores(framework, themes, organisational_ratings)
+    return AuditScores(
+        audit_id=audit_id,
+        questions=questions,
+        themes=themes,
+        cases=case_scores(answers, framework, audit_id=audit_id),
+        auditors=auditor_scores(answers, framework, audit_id=audit_id),
+        agreement=agreement_scores(answers, framework, audit_id=audit_id),
+        standards=standards,
+        overall=overall,
+        overall_reason=reason,
+        weakest_questions=dict(themes.attrs.get("weakest_questions", {})),
+    )
