@@ -37,6 +37,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from caseaudit_lib.errors import Problem, excel_cell
+from caseaudit_lib.load.reading import cell_text
 
 MIN_LENGTH = 3
 SMALL_NUMBER = 10_000
@@ -268,17 +269,6 @@ def _html_text(page: str) -> str:
     return html.unescape(page) + "\n" + html.unescape(tagless)
 
 
-def _cell_text(value: object) -> str:
-    """Return a spreadsheet cell's value as text, dates as ISO dates."""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _xlsx_chunks(path: Path) -> Iterator[tuple[str | None, str | None, str]]:
     """Yield every sheet name and non-empty cell value of a workbook (cached formula results)."""
     from openpyxl import load_workbook
@@ -290,7 +280,7 @@ def _xlsx_chunks(path: Path) -> Iterator[tuple[str | None, str | None, str]]:
             for r, row in enumerate(sheet.iter_rows(values_only=True)):
                 for c, value in enumerate(row):
                     if value is not None and value != "":
-                        yield sheet.title, excel_cell(r, c), _cell_text(value)
+                        yield sheet.title, excel_cell(r, c), cell_text(value)
     finally:
         workbook.close()
 
