@@ -134,6 +134,14 @@ def test_the_loader_and_the_leak_check_write_a_cell_alike(tmp_path, value, text)
     assert [(p.cell, columns([p])) for p in problems] == [("A1", ["dob"])]
 
 
+def test_the_leak_check_folds_text_as_the_framework_matches_case_types():
+    # One fold for both: a spelling the framework forgives is one the leak check sees through.
+    from caseaudit_lib.framework.model import fold_text
+
+    assert leakcheck.fold_text is fold_text
+    assert fold_text("  Jayden\n OKAFOR\tStraße ") == "jayden okafor strasse"
+
+
 def test_cell_text():
     assert cell_text(None) == ""
     assert cell_text(True) == "True"

@@ -37,6 +37,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from caseaudit_lib.errors import Problem, excel_cell
+from caseaudit_lib.framework.model import fold_text
 from caseaudit_lib.load.reading import cell_text
 
 MIN_LENGTH = 3
@@ -60,11 +61,6 @@ _IMAGE_KEYS = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "
 
 # One compiled whole-token pattern per identifying column.
 _Needles = dict[str, re.Pattern[str]]
-
-
-def _fold(text: str) -> str:
-    """Return text lower-cased with runs of whitespace made single spaces, for matching."""
-    return " ".join(text.casefold().split())
 
 
 def date_variants(value: str) -> set[str]:
@@ -140,7 +136,7 @@ def _compile(identifiers: Mapping[str, Iterable[str]] | Iterable[str]) -> _Needl
         identifiers = {ANY_COLUMN: identifiers}
     patterns: _Needles = {}
     for column, values in identifiers.items():
-        needles = {_fold(s) for v in values if v is not None for s in _spellings(str(v))}
+        needles = {fold_text(s) for v in values if v is not None for s in _spellings(str(v))}
         needles.discard("")
         if not needles:
             continue
@@ -197,7 +193,7 @@ def _search(
     path: Path, chunks: list[tuple[str | None, str | None, str]], needles: _Needles
 ) -> list[Problem]:
     """Return the problems of one file's text chunks: (sheet, place, text) each."""
-    folded = [(sheet, place, _fold(text)) for sheet, place, text in chunks]
+    folded = [(sheet, place, fold_text(text)) for sheet, place, text in chunks]
     # One search of the whole file per column; chunk by chunk only to locate a hit. Chunks are
     # joined by newlines, which are not word characters, so no match spans two cells.
     whole = "\n".join(text for _, _, text in folded)
