@@ -12,6 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from openpyxl import Workbook, load_workbook
 
+from caseaudit_lib.framework.model import fold_text
 from caseaudit_lib.load.reading import cell_text, iter_sheets
 from caseaudit_lib.privacy import leakcheck
 from caseaudit_lib.privacy.leakcheck import date_variants, is_checkable, scan_outputs
@@ -136,8 +137,6 @@ def test_the_loader_and_the_leak_check_write_a_cell_alike(tmp_path, value, text)
 
 def test_the_leak_check_folds_text_as_the_framework_matches_case_types():
     # One fold for both: a spelling the framework forgives is one the leak check sees through.
-    from caseaudit_lib.framework.model import fold_text
-
     assert leakcheck.fold_text is fold_text
     assert fold_text("  Jayden\n OKAFOR\tStraße ") == "jayden okafor strasse"
 
