@@ -19,7 +19,8 @@ from caseaudit_lib.framework.model import Framework, load_framework
 from caseaudit_lib.load.answers import ANSWER_DTYPE
 from caseaudit_lib.load.reading import read_audit_sheet
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig, apply_privacy
-from caseaudit_lib.validate.shared import CASE_ID, ValidatedSheet, validate_sheet
+from caseaudit_lib.validate.shared import CASE_ID, ValidatedSheet
+from caseaudit_lib.validate.sheet import validate_sheet
 
 
 @dataclass

@@ -167,7 +167,7 @@ class Framework:
         """
         if not isinstance(raw, str):
             return None
-        return self.case_type_aliases.get(_fold(raw))
+        return self.case_type_aliases.get(fold_text(raw))
 
     def rating(self, pct: float | None) -> str | None:
         """Return the band label for a percentage (0-100), or None when it is None or NaN.
@@ -196,7 +196,7 @@ class Framework:
         raise KeyError(f"framework {self.id!r} has no rating band {label!r}")
 
 
-def _fold(text: str) -> str:
+def fold_text(text: str) -> str:
     """Return text lower-cased with runs of spaces collapsed, for forgiving matching."""
     return " ".join(text.split()).casefold()
 

@@ -17,7 +17,7 @@ from caseaudit_lib.framework.model import (
     OverallRule,
     Question,
     Theme,
-    _fold,
+    fold_text,
 )
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def _case_types(items: list, check: _Checker) -> tuple[dict[str, str], dict[str,
             continue
         case_types[cid] = label or cid
         for spelling in [cid, label or cid, *raw_aliases]:
-            key = _fold(spelling)
+            key = fold_text(spelling)
             if aliases.get(key, cid) != cid:
                 check.fault(
                     path,

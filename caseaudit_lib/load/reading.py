@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import cached_property
 from pathlib import Path
 
@@ -140,11 +140,6 @@ def iter_sheets(path: str | os.PathLike[str]) -> Iterator[RawSheet]:
         yield RawSheet(file, str(name), grid, find_header_row(grid))
 
 
-def read_sheets(path: str | os.PathLike[str]) -> list[RawSheet]:
-    """Return every sheet of a file as a raw grid (see :func:`iter_sheets`)."""
-    return list(iter_sheets(path))
-
-
 def read_audit_sheet(path: str | os.PathLike[str]) -> RawSheet:
     """Return the first sheet of a file whose top five rows hold a ``case_id`` header cell.
 
@@ -218,15 +213,18 @@ def _text_grid(rows: list[list[object]]) -> pd.DataFrame:
     for col in grid.columns:
         values = grid[col].to_numpy()
         if pd.api.types.infer_dtype(values, skipna=False) != "string":
-            grid[col] = [_cell_text(value) for value in values]
+            grid[col] = [cell_text(value) for value in values]
     return grid
 
 
-def _cell_text(value: object) -> str:
-    """Return a cell value as the text a user would see in the cell.
+def cell_text(value: object) -> str:
+    """Return a spreadsheet cell's value as the text a user would see in the cell.
 
-    A whole-number float is written without ".0" (calamine reads every number as a float, so a
-    typed 1 arrives as 1.0); a date without time as YYYY-MM-DD.
+    Shared by the loader and the leak check (:mod:`caseaudit_lib.privacy.leakcheck`), so that a
+    value read from an input and the same value found in an export are written alike. A
+    whole-number float is written without ".0" (calamine reads every number as a float, so a
+    typed 1 arrives as 1.0); a date, or a date-time at midnight (what openpyxl and some readers
+    give for a date cell), as YYYY-MM-DD; another date-time as "YYYY-MM-DD HH:MM:SS".
     """
     if isinstance(value, str):
         return value
@@ -234,7 +232,9 @@ def _cell_text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, date) and not isinstance(value, datetime):
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, date):
         return value.isoformat()
     return str(value)
 

@@ -1,8 +1,12 @@
 """What every chart shares: alt text, PNG export, closing, the house-style wrapper, row drawing.
 
-The charts themselves are in :mod:`caseaudit_lib.present.charts` (scores, comparisons, trends) and
-:mod:`caseaudit_lib.present.charts_cases` (cases and auditors);
-:mod:`caseaudit_lib.present.charts` re-exports the public names here.
+The charts themselves are in :mod:`caseaudit_lib.present.charts` (scores and comparisons),
+:mod:`caseaudit_lib.present.charts_trend` (scores over time) and
+:mod:`caseaudit_lib.present.charts_cases` (cases and auditors); :mod:`caseaudit_lib.present.charts`
+re-exports what notebooks use (``alt_text``, ``close``, ``display_figure``,
+``figure_to_png_bytes``...). The drawing helpers below (``in_house_style``, ``new_axes``,
+``row_axis``, ``finish_chart``, ``float_column``, ``require_columns``, ``n_label``, ``pct_label``,
+``score_words``) are public for those chart modules, not for notebooks.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -20,11 +24,19 @@ from matplotlib.figure import Figure
 
 from caseaudit_lib.present import style
 
+if TYPE_CHECKING:
+    from caseaudit_lib.framework.model import Band, Framework
+
+    # What a chart's ``bands=`` takes: a framework, its bands, (label, min_pct) pairs, or None.
+    BandsLike: TypeAlias = Framework | Sequence[Band] | Sequence[tuple[str, float]] | None
+
 _Chart = TypeVar("_Chart", bound=Callable[..., Axes])
 
 # gids let tests (and anyone post-processing a figure) find the parts of a chart.
 POINT_GID = "caseaudit-point"
 NO_DATA = style.NO_DATA
+SCORE_LABEL = "Cases judged sufficient (%)"
+SCORE_COLUMNS = ("score_pct", "ci_low_pct", "ci_high_pct", "n_applicable")
 
 
 # --- alt text, export, closing ------------------------------------------------------------
@@ -68,7 +80,7 @@ def close(fig: Figure | Axes) -> None:
     plt.close(_root(fig))
 
 
-def _styled(chart: _Chart) -> _Chart:
+def in_house_style(chart: _Chart) -> _Chart:
     """Run a chart function inside the house style, restoring the caller's rcParams after."""
 
     @functools.wraps(chart)
@@ -82,7 +94,7 @@ def _styled(chart: _Chart) -> _Chart:
 # --- shared drawing -----------------------------------------------------------------------
 
 
-def _new_axes(ax: Axes | None, rows: int = 0, per_row: float = 0.42) -> Axes:
+def new_axes(ax: Axes | None, rows: int = 0, per_row: float = 0.42) -> Axes:
     """Return the given Axes, or a new one on an A4-width figure tall enough for the rows."""
     if ax is not None:
         return ax
@@ -91,7 +103,7 @@ def _new_axes(ax: Axes | None, rows: int = 0, per_row: float = 0.42) -> Axes:
     return new
 
 
-def _row_axis(ax: Axes, labels: Sequence[str], xlim: tuple[float, float], xlabel: str) -> None:
+def row_axis(ax: Axes, labels: Sequence[str], xlim: tuple[float, float], xlabel: str) -> None:
     """Label one row per item, top to bottom, against a fixed x scale."""
     ax.set_yticks(np.arange(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
@@ -99,7 +111,7 @@ def _row_axis(ax: Axes, labels: Sequence[str], xlim: tuple[float, float], xlabel
     ax.set_xlabel(xlabel)
 
 
-def _finish(ax: Axes, title: str, alt: str, *, pad: float = 8) -> Axes:
+def finish_chart(ax: Axes, title: str, alt: str, *, pad: float = 8) -> Axes:
     """Set the title (``pad`` points above the plot, room for band names) and the alt text."""
     ax.set_title(title, loc="left", pad=pad)
     ax.spines[["top", "right"]].set_visible(False)
@@ -107,22 +119,40 @@ def _finish(ax: Axes, title: str, alt: str, *, pad: float = 8) -> Axes:
     return ax
 
 
-def _num(data: pd.DataFrame, column: str) -> np.ndarray:
+def float_column(data: pd.DataFrame, column: str) -> np.ndarray:
     """Return a column as floats (NaN where missing, or where the column is absent)."""
     if column not in data:
         return np.full(len(data), np.nan)
     return pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _require(data: pd.DataFrame, columns: str, chart: str) -> None:
+def require_columns(data: pd.DataFrame, columns: str, chart: str) -> None:
     """Fail early, naming the columns (space-separated) a chart needs and did not get."""
     missing = [c for c in columns.split() if c not in data]
     if missing:
         raise ValueError(f"{chart}: data has no column(s) {', '.join(missing)}")
 
 
-def _n(n: float) -> str:
+def n_label(n: float) -> str:
+    """Return a count as "n = 12" ("" when unknown), the note beside a chart's row."""
     return "" if np.isnan(n) else f"n = {n:.0f}"
+
+
+def pct_label(x: float) -> str:
+    """Return a percentage rounded to a whole number, as "65%"."""
+    return f"{x:.0f}%"
+
+
+def score_words(label: str, score: float, low: float, high: float, n: float, rating: Any) -> str:
+    """Return one score in words, for the alt text."""
+    n_text = n_label(n) or "n unknown"
+    if np.isnan(score):
+        return f"{label}: {NO_DATA} ({n_text})."
+    rated = f", rated {rating}" if isinstance(rating, str) and rating else ""
+    interval = (
+        f", 95% interval {pct_label(low)} to {pct_label(high)}" if not np.isnan(low + high) else ""
+    )
+    return f"{label}: {pct_label(score)}{interval} ({n_text}){rated}."
 
 
 def display_figure(chart: Any) -> None:

@@ -14,7 +14,8 @@ has alt text appends its own sentences, so a multi-panel figure describes every 
 Figures made here come from pyplot (so they show inline in a notebook); release them with
 :func:`close` once embedded.
 
-This module draws the score, comparison and trend charts. The case grid and auditor chart
+This module draws the score and comparison charts. The trend chart
+(:mod:`caseaudit_lib.present.charts_trend`), the case grid and auditor chart
 (:mod:`caseaudit_lib.present.charts_cases`) and the alt text, export and shared drawing
 (:mod:`caseaudit_lib.present.chart_base`) live apart and are re-exported here, so every chart is
 ``plots.<name>``.
@@ -23,8 +24,7 @@ This module draws the score, comparison and trend charts. The case grid and audi
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,25 +35,28 @@ from caseaudit_lib.present import style
 from caseaudit_lib.present.chart_base import (
     NO_DATA,
     POINT_GID,
-    _finish,
-    _n,
-    _new_axes,
-    _num,
-    _require,
-    _row_axis,
-    _styled,
+    SCORE_COLUMNS,
+    SCORE_LABEL,
     alt_text,
     close,
     display_figure,
     figure_to_png_bytes,
+    finish_chart,
+    float_column,
+    in_house_style,
+    n_label,
+    new_axes,
+    pct_label,
+    require_columns,
+    row_axis,
+    score_words,
     set_alt_text,
 )
 from caseaudit_lib.present.charts_cases import DIFF_LABEL, auditor_chart, case_heatmap
+from caseaudit_lib.present.charts_trend import trend_chart
 
 if TYPE_CHECKING:
-    from caseaudit_lib.framework.model import Band, Framework
-
-    BandsLike: TypeAlias = Framework | Sequence[Band] | Sequence[tuple[str, float]] | None
+    from caseaudit_lib.present.chart_base import BandsLike
 
 __all__ = [
     "BAND_PAD",
@@ -78,11 +81,9 @@ __all__ = [
     "trend_chart",
 ]
 
-SCORE_LABEL = "Cases judged sufficient (%)"
 # gids let tests (and anyone post-processing a figure) find the parts of a chart.
 INTERVAL_GID = style.INTERVAL_GID
 BASELINE_GID = "caseaudit-baseline"
-SCORE_COLUMNS = ("score_pct", "ci_low_pct", "ci_high_pct", "n_applicable")
 COMPARISON_COLUMNS = (
     "theme_id baseline_id baseline_kind baseline_pct baseline_rating current_pct change_pts"
 )
@@ -92,36 +93,22 @@ BAND_PAD = 24  # points between plot and title when band names sit above the plo
 # --- shared drawing -----------------------------------------------------------------------
 
 
-def _pct(x: float) -> str:
-    return f"{x:.0f}%"
-
-
 def _wrap(text: Any, width: int = 28) -> str:
     return textwrap.fill(str(text) if pd.notna(text) else "", width, break_long_words=False)
 
 
-def _score_words(label: str, score: float, low: float, high: float, n: float, rating: Any) -> str:
-    """Return one score in words, for the alt text."""
-    n_text = _n(n) or "n unknown"
-    if np.isnan(score):
-        return f"{label}: {NO_DATA} ({n_text})."
-    rated = f", rated {rating}" if isinstance(rating, str) and rating else ""
-    interval = f", 95% interval {_pct(low)} to {_pct(high)}" if not np.isnan(low + high) else ""
-    return f"{label}: {_pct(score)}{interval} ({n_text}){rated}."
-
-
 def _score_rows(ax: Axes | None, data: pd.DataFrame, labels: list[str], bands: Any) -> Axes:
     """Draw a point with its interval per row of scores, rating bands behind, n beside."""
-    ax = _new_axes(ax, len(data), per_row=0.5 if any("\n" in t for t in labels) else 0.42)
+    ax = new_axes(ax, len(data), per_row=0.5 if any("\n" in t for t in labels) else 0.42)
     pos = np.arange(len(data), dtype=float)
-    score, low, high, n = (_num(data, c) for c in SCORE_COLUMNS)
+    score, low, high, n = (float_column(data, c) for c in SCORE_COLUMNS)
     style.draw_bands(ax, bands, along="x")
     style.draw_intervals(ax, pos, low, high, along="x")
     has = ~np.isnan(score)
     ax.scatter(score[has], pos[has], gid=POINT_GID, **style.CURRENT_POINT)
     style.draw_no_data(ax, pos[~has])
-    style.draw_notes(ax, pos, [_n(v) for v in n])
-    _row_axis(ax, labels, (0, 100), SCORE_LABEL)
+    style.draw_notes(ax, pos, [n_label(v) for v in n])
+    row_axis(ax, labels, (0, 100), SCORE_LABEL)
     return ax
 
 
@@ -129,14 +116,14 @@ def _score_rows_words(data: pd.DataFrame, labels: list[str]) -> str:
     """Return every row of a score chart in words."""
     ratings = data["rating"].tolist() if "rating" in data else [None] * len(data)
     plain = [t.replace("\n", " ") for t in labels]
-    columns = (_num(data, c) for c in SCORE_COLUMNS)
-    return " ".join(map(_score_words, plain, *columns, ratings))
+    columns = (float_column(data, c) for c in SCORE_COLUMNS)
+    return " ".join(map(score_words, plain, *columns, ratings))
 
 
 # --- the charts ---------------------------------------------------------------------------
 
 
-@_styled
+@in_house_style
 def theme_scores_chart(
     data: pd.DataFrame, *, bands: BandsLike, ax: Axes | None = None, title: str | None = None
 ) -> Axes:
@@ -153,14 +140,16 @@ def theme_scores_chart(
         The Axes drawn on; its figure carries the alt text (see :func:`alt_text`).
 
     """
-    _require(data, "theme score_pct ci_low_pct ci_high_pct n_applicable", "theme_scores_chart")
+    require_columns(
+        data, "theme score_pct ci_low_pct ci_high_pct n_applicable", "theme_scores_chart"
+    )
     labels = [_wrap(t) for t in data["theme"]]
     ax = _score_rows(ax, data, labels, bands)
     alt = "Theme scores with 95% intervals, 0 to 100%. " + _score_rows_words(data, labels)
-    return _finish(ax, title or "Theme scores", alt, pad=BAND_PAD if bands else 8)
+    return finish_chart(ax, title or "Theme scores", alt, pad=BAND_PAD if bands else 8)
 
 
-@_styled
+@in_house_style
 def question_scores_chart(
     data: pd.DataFrame,
     *,
@@ -183,7 +172,7 @@ def question_scores_chart(
         The Axes drawn on.
 
     """
-    _require(
+    require_columns(
         data, "theme_id question_id question " + " ".join(SCORE_COLUMNS), "question_scores_chart"
     )
     rows = data[data["theme_id"] == theme_id]
@@ -195,7 +184,7 @@ def question_scores_chart(
     ax = _score_rows(ax, rows, labels, bands)
     alt = f"Question scores for {name}, with 95% intervals, 0 to 100%. "
     alt += _score_rows_words(rows, labels)
-    return _finish(ax, title or f"Question scores: {name}", alt, pad=BAND_PAD if bands else 8)
+    return finish_chart(ax, title or f"Question scores: {name}", alt, pad=BAND_PAD if bands else 8)
 
 
 def _theme_name(source: Any, theme_id: str) -> str:
@@ -206,7 +195,7 @@ def _theme_name(source: Any, theme_id: str) -> str:
         return theme_id
 
 
-@_styled
+@in_house_style
 def comparison_chart(
     data: pd.DataFrame,
     *,
@@ -236,24 +225,24 @@ def comparison_chart(
         The Axes drawn on.
 
     """
-    _require(data, COMPARISON_COLUMNS, "comparison_chart")
+    require_columns(data, COMPARISON_COLUMNS, "comparison_chart")
     rows = _with_current(data, themes)
     several = rows["baseline_id"].nunique() > 1
     labels = [
         _wrap(t) + (f"\nvs {b}" if several else "")
         for t, b in zip(rows["theme"], rows["baseline_id"], strict=True)
     ]
-    ax = _new_axes(ax, len(rows), per_row=0.5)
+    ax = new_axes(ax, len(rows), per_row=0.5)
     pos = np.arange(len(rows), dtype=float)
     style.draw_bands(ax, bands, along="x")
-    now, base = _num(rows, "current_pct"), _num(rows, "baseline_pct")
+    now, base = float_column(rows, "current_pct"), float_column(rows, "baseline_pct")
     judged = (rows["baseline_kind"] == "judgements").to_numpy(dtype=bool)
     pair = ~judged & ~np.isnan(base) & ~np.isnan(now)
     ax.hlines(pos[pair], base[pair], now[pair], colors="#999999", lw=1, zorder=2)
     shown = ~judged & ~np.isnan(base)
     ax.scatter(base[shown], pos[shown], gid=BASELINE_GID, **style.BASELINE_POINT)
     style.draw_intervals(
-        ax, pos, _num(rows, "current_ci_low_pct"), _num(rows, "current_ci_high_pct")
+        ax, pos, float_column(rows, "current_ci_low_pct"), float_column(rows, "current_ci_high_pct")
     )
     ax.scatter(now[~np.isnan(now)], pos[~np.isnan(now)], gid=POINT_GID, **style.CURRENT_POINT)
     style.draw_no_data(ax, pos[np.isnan(now)])
@@ -262,11 +251,11 @@ def comparison_chart(
         text = f"Baseline judgement: {word}" if _is_word(word) else "Not in the baseline"
         ax.text(1, p - 0.22, text, ha="left", va="bottom", **style.JUDGEMENT_TEXT)
     style.draw_notes(ax, pos, [_change_note(r) for r in rows.itertuples()])
-    _row_axis(ax, labels, (0, 100), SCORE_LABEL)
+    row_axis(ax, labels, (0, 100), SCORE_LABEL)
     ax.legend(handles=_comparison_legend(), loc="upper left", bbox_to_anchor=(0, -0.12), ncol=3)
     words = " ".join(_comparison_words(r) for r in rows.itertuples())
     alt = f"Change since the baseline, theme by theme, 0 to 100%. {words}"
-    return _finish(ax, title or "Change since the baseline", alt, pad=BAND_PAD if bands else 8)
+    return finish_chart(ax, title or "Change since the baseline", alt, pad=BAND_PAD if bands else 8)
 
 
 def _with_current(data: pd.DataFrame, themes: pd.DataFrame | None) -> pd.DataFrame:
@@ -290,7 +279,7 @@ def _with_current(data: pd.DataFrame, themes: pd.DataFrame | None) -> pd.DataFra
 
 def _change_note(row: Any) -> str:
     """Return the note beside one comparison row: n, then the change and its interval."""
-    n = _n(float(row.current_n))
+    n = n_label(float(row.current_n))
     if row.baseline_kind == "judgements" or pd.isna(row.change_pts):
         return n
     low, high = (
@@ -314,12 +303,13 @@ def _comparison_words(row: Any) -> str:
         base = (
             "no baseline figure"
             if pd.isna(row.baseline_pct)
-            else f"baseline {_pct(row.baseline_pct)}"
+            else f"baseline {pct_label(row.baseline_pct)}"
         )
-    now = NO_DATA if pd.isna(row.current_pct) else f"now {_pct(row.current_pct)}"
+    now = NO_DATA if pd.isna(row.current_pct) else f"now {pct_label(row.current_pct)}"
     if pd.notna(row.current_pct) and pd.notna(row.current_ci_low_pct):
-        now += f" (95% interval {_pct(row.current_ci_low_pct)} to {_pct(row.current_ci_high_pct)})"
-    now += f", {_n(float(row.current_n))}" if pd.notna(row.current_n) else ""
+        low, high = pct_label(row.current_ci_low_pct), pct_label(row.current_ci_high_pct)
+        now += f" (95% interval {low} to {high})"
+    now += f", {n_label(float(row.current_n))}" if pd.notna(row.current_n) else ""
     change = f"; change {row.change_pts:+.0f} points" if pd.notna(row.change_pts) else ""
     verdict = getattr(row, "verdict", None)
     verdict = f", {verdict}" if isinstance(verdict, str) and verdict else ""
@@ -342,102 +332,3 @@ def _comparison_legend() -> list[Line2D]:
         ),
         Line2D([], [], color="#222222", lw=style.INTERVAL_LINE["lw"], label="95% interval"),
     ]
-
-
-@_styled
-def trend_chart(
-    data: pd.DataFrame,
-    *,
-    bands: BandsLike,
-    theme_id: str | None = None,
-    ax: Axes | None = None,
-    title: str | None = None,
-) -> Axes:
-    """Plot scores over successive audits, one line per theme (or one theme), with intervals.
-
-    Audits are placed in date order, evenly spaced; a missing score leaves a gap in its line
-    and a "no data" mark.
-
-    Args:
-        data: the trend table (audit_id, audit_date, theme_id, theme, score_pct, ci_low_pct,
-            ci_high_pct, n_applicable, rating).
-        bands: the framework (or its bands, or pairs); None for no bands.
-        theme_id: one theme to show; every theme when None.
-        ax: an Axes to draw into; a new figure when None.
-        title: the title; "Scores over time" (with the theme's name) when None.
-
-    Returns:
-        The Axes drawn on.
-
-    """
-    _require(data, "audit_id audit_date theme_id theme " + " ".join(SCORE_COLUMNS), "trend_chart")
-    rows = data if theme_id is None else data[data["theme_id"] == theme_id]
-    audits = _audit_order(rows)
-    ax = _new_axes(ax)
-    style.draw_bands(ax, bands, along="y")
-    theme_ids = list(dict.fromkeys(rows["theme_id"]))
-    words = []
-    for i, tid in enumerate(theme_ids):
-        one = rows[rows["theme_id"] == tid]
-        x = one["audit_id"].map(audits).to_numpy(dtype=float) + _dodge(i, len(theme_ids))
-        words.append(_trend_line(ax, one, x, i))
-    ax.set_xticks(range(len(audits)), [_audit_label(a, rows) for a in audits])
-    ax.set_xlim(-0.5, max(len(audits) - 0.5, 0.5))
-    ax.set_ylim(0, 100)
-    ax.set_xlabel("Audit")
-    ax.set_ylabel(SCORE_LABEL)
-    if len(theme_ids) > 1:
-        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), ncol=min(3, len(theme_ids)))
-    name = rows["theme"].iloc[0] if len(theme_ids) == 1 else None
-    alt = "Scores over time with 95% intervals, 0 to 100%. " + " ".join(words)
-    return _finish(ax, title or "Scores over time" + (f": {name}" if name else ""), alt)
-
-
-def _audit_order(rows: pd.DataFrame) -> dict[str, int]:
-    """Return each audit's position on the x axis: by date, then by id."""
-    audits = rows[["audit_id", "audit_date"]].drop_duplicates("audit_id")
-    audits = audits.assign(_when=pd.to_datetime(audits["audit_date"], errors="coerce"))
-    ordered = audits.sort_values(["_when", "audit_id"], na_position="last")["audit_id"]
-    return {a: i for i, a in enumerate(ordered)}
-
-
-def _audit_label(audit_id: str, rows: pd.DataFrame) -> str:
-    """Return an x tick label: the audit id and its month."""
-    date = rows.loc[rows["audit_id"] == audit_id, "audit_date"].iloc[0]
-    when = pd.to_datetime(date, errors="coerce")
-    return f"{audit_id}\n{when:%b %Y}" if pd.notna(when) else str(audit_id)
-
-
-def _dodge(i: int, k: int) -> float:
-    """Return the small x shift that keeps several themes' intervals apart."""
-    return (i - (k - 1) / 2) * min(0.1, 0.5 / max(k, 1))
-
-
-def _trend_line(ax: Axes, one: pd.DataFrame, x: np.ndarray, i: int) -> str:
-    """Draw one theme's line, intervals, n and no-data marks; return it in words."""
-    colour, marker = style.PALETTE[i % len(style.PALETTE)], style.MARKERS[i % len(style.MARKERS)]
-    order = np.argsort(x)
-    one, x = one.iloc[order], x[order]
-    score, low, high, n = (_num(one, c) for c in SCORE_COLUMNS)
-    name = str(one["theme"].iloc[0])
-    style.draw_intervals(ax, x, low, high, along="y", colour=colour)
-    ax.plot(
-        x, score, color=colour, marker=marker, ms=6, lw=1.6, zorder=4, label=name, gid=POINT_GID
-    )
-    style.draw_no_data(ax, x[np.isnan(score)], at=2, along="y")
-    for xi, lo, ni in zip(x, low, n, strict=True):
-        if not (np.isnan(lo) or np.isnan(ni)):  # under the interval, upright, so themes don't clash
-            ax.annotate(
-                _n(ni),
-                (xi, lo),
-                xytext=(0, -3),
-                textcoords="offset points",
-                rotation=90,
-                ha="center",
-                va="top",
-                fontsize=6.5,
-                color=colour,
-            )
-    ratings = one["rating"].tolist() if "rating" in one else [None] * len(one)
-    audits = one["audit_id"].astype(str).tolist()
-    return f"{name}: " + " ".join(map(_score_words, audits, score, low, high, n, ratings))

@@ -18,19 +18,19 @@ from caseaudit_lib.present import style
 from caseaudit_lib.present.chart_base import (
     NO_DATA,
     POINT_GID,
-    _finish,
-    _n,
-    _new_axes,
-    _num,
-    _require,
-    _row_axis,
-    _styled,
+    finish_chart,
+    float_column,
+    in_house_style,
+    n_label,
+    new_axes,
+    require_columns,
+    row_axis,
 )
 
 DIFF_LABEL = "Difference from the other auditors (percentage points)"
 
 
-@_styled
+@in_house_style
 def case_heatmap(data: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Show every case's answer to every question as a grid, coloured and hatched by answer.
 
@@ -45,10 +45,10 @@ def case_heatmap(data: pd.DataFrame, *, ax: Axes | None = None, title: str | Non
         The Axes drawn on.
 
     """
-    _require(data, "case_id question_id answer", "case_heatmap")
+    require_columns(data, "case_id question_id answer", "case_heatmap")
     rows = data[data["marking"] == "first"] if "marking" in data else data
     codes = _answer_codes(rows)
-    ax = _new_axes(ax, len(codes), per_row=0.2)
+    ax = new_axes(ax, len(codes), per_row=0.2)
     colours = [style.ANSWER_COLOURS[a] for a in ANSWER_LEVELS]
     sns.heatmap(
         codes,
@@ -80,7 +80,7 @@ def case_heatmap(data: pd.DataFrame, *, ax: Axes | None = None, title: str | Non
     counts = pd.Series(codes.to_numpy().ravel()).value_counts()
     tally = ", ".join(f"{int(counts.get(i, 0))} {a}" for i, a in enumerate(ANSWER_LEVELS))
     alt = f"Grid of the answers of {codes.shape[0]} cases to {codes.shape[1]} questions: {tally}."
-    return _finish(ax, title or "Answers by case and question", alt, pad=26)
+    return finish_chart(ax, title or "Answers by case and question", alt, pad=26)
 
 
 def _answer_codes(rows: pd.DataFrame) -> pd.DataFrame:
@@ -126,7 +126,7 @@ def _theme_dividers(ax: Axes, rows: pd.DataFrame, questions: list[str]) -> None:
         ax.axvline(edge, color="#222222", lw=1.2, zorder=3)
 
 
-@_styled
+@in_house_style
 def auditor_chart(
     data: pd.DataFrame,
     *,
@@ -151,7 +151,7 @@ def auditor_chart(
         The Axes drawn on.
 
     """
-    _require(
+    require_columns(
         data, "auditor theme_id diff_pts diff_ci_low_pts diff_ci_high_pts flag", "auditor_chart"
     )
     pick = theme_id or ("all" if (data["theme_id"] == "all").any() else None)
@@ -160,10 +160,11 @@ def auditor_chart(
         str(a) if pick else f"{a} · {t}"
         for a, t in zip(rows["auditor"], rows["theme_id"], strict=True)
     ]
-    ax = _new_axes(ax, len(rows))
+    ax = new_axes(ax, len(rows))
     pos = np.arange(len(rows), dtype=float)
     diff, low, high, n = (
-        _num(rows, c) for c in ("diff_pts", "diff_ci_low_pts", "diff_ci_high_pts", "n_applicable")
+        float_column(rows, c)
+        for c in ("diff_pts", "diff_ci_low_pts", "diff_ci_high_pts", "n_applicable")
     )
     flag = rows["flag"].fillna(False).astype(bool).to_numpy()
     ax.axvline(0, color="#444444", lw=1, zorder=1)
@@ -173,21 +174,21 @@ def auditor_chart(
     ax.scatter(diff[has & flag], pos[has & flag], gid=POINT_GID, **style.FLAG_POINT)
     style.draw_no_data(ax, pos[~has], at=-98)
     style.draw_notes(
-        ax, pos, [_n(v) + (" · flagged" if f else "") for v, f in zip(n, flag, strict=True)]
+        ax, pos, [n_label(v) + (" · flagged" if f else "") for v, f in zip(n, flag, strict=True)]
     )
-    _row_axis(ax, labels, (-100, 100), DIFF_LABEL)
+    row_axis(ax, labels, (-100, 100), DIFF_LABEL)
     words = " ".join(map(_auditor_words, labels, diff, low, high, n, flag))
     alt = f"Each auditor's score minus the others', in points, with 95% intervals. {words}"
     heading = "Each auditor compared with the rest" + (
         f": {pick}" if pick not in (None, "all") else ""
     )
-    return _finish(ax, title or heading, alt)
+    return finish_chart(ax, title or heading, alt)
 
 
 def _auditor_words(label: str, diff: float, low: float, high: float, n: float, flag: bool) -> str:
     """Return one auditor row in words, for the alt text."""
     if np.isnan(diff):
         return f"{label}: {NO_DATA}."
-    n_text = f", {_n(n)}" if not np.isnan(n) else ""
+    n_text = f", {n_label(n)}" if not np.isnan(n) else ""
     flagged = ", flagged" if flag else ""
     return f"{label}: {diff:+.0f} points (95% interval {low:+.0f} to {high:+.0f}{n_text}){flagged}."

@@ -37,6 +37,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from caseaudit_lib.errors import Problem, excel_cell
+from caseaudit_lib.framework.model import fold_text
+from caseaudit_lib.load.reading import cell_text
 
 MIN_LENGTH = 3
 SMALL_NUMBER = 10_000
@@ -59,11 +61,6 @@ _IMAGE_KEYS = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "
 
 # One compiled whole-token pattern per identifying column.
 _Needles = dict[str, re.Pattern[str]]
-
-
-def _fold(text: str) -> str:
-    """Return text lower-cased with runs of whitespace made single spaces, for matching."""
-    return " ".join(text.casefold().split())
 
 
 def date_variants(value: str) -> set[str]:
@@ -139,7 +136,7 @@ def _compile(identifiers: Mapping[str, Iterable[str]] | Iterable[str]) -> _Needl
         identifiers = {ANY_COLUMN: identifiers}
     patterns: _Needles = {}
     for column, values in identifiers.items():
-        needles = {_fold(s) for v in values if v is not None for s in _spellings(str(v))}
+        needles = {fold_text(s) for v in values if v is not None for s in _spellings(str(v))}
         needles.discard("")
         if not needles:
             continue
@@ -196,7 +193,7 @@ def _search(
     path: Path, chunks: list[tuple[str | None, str | None, str]], needles: _Needles
 ) -> list[Problem]:
     """Return the problems of one file's text chunks: (sheet, place, text) each."""
-    folded = [(sheet, place, _fold(text)) for sheet, place, text in chunks]
+    folded = [(sheet, place, fold_text(text)) for sheet, place, text in chunks]
     # One search of the whole file per column; chunk by chunk only to locate a hit. Chunks are
     # joined by newlines, which are not word characters, so no match spans two cells.
     whole = "\n".join(text for _, _, text in folded)
@@ -268,17 +265,6 @@ def _html_text(page: str) -> str:
     return html.unescape(page) + "\n" + html.unescape(tagless)
 
 
-def _cell_text(value: object) -> str:
-    """Return a spreadsheet cell's value as text, dates as ISO dates."""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def _xlsx_chunks(path: Path) -> Iterator[tuple[str | None, str | None, str]]:
     """Yield every sheet name and non-empty cell value of a workbook (cached formula results)."""
     from openpyxl import load_workbook
@@ -290,7 +276,7 @@ def _xlsx_chunks(path: Path) -> Iterator[tuple[str | None, str | None, str]]:
             for r, row in enumerate(sheet.iter_rows(values_only=True)):
                 for c, value in enumerate(row):
                     if value is not None and value != "":
-                        yield sheet.title, excel_cell(r, c), _cell_text(value)
+                        yield sheet.title, excel_cell(r, c), cell_text(value)
     finally:
         workbook.close()
 

@@ -15,13 +15,13 @@ from caseaudit_lib.load.reading import CASE_ID, RawSheet
 from caseaudit_lib.validate.shared import (
     CASE_COLUMNS,
     LONG_COLUMNS,
+    Observations,
     ValidatedSheet,
-    _case_table,
-    _column,
-    _duplicate_column,
-    _finish,
-    _missing_columns,
-    _Observations,
+    case_table,
+    column_text,
+    duplicate_column,
+    finish_sheet,
+    missing_columns,
 )
 
 
@@ -55,15 +55,15 @@ def validate_long(
         )
         name = key if target is not attr_cols else text
         if name in target:
-            problems.append(_duplicate_column(sheet, header_row, col, target[name]))
+            problems.append(duplicate_column(sheet, header_row, col, target[name]))
             continue
         target[name] = col
-    problems += _missing_columns(case_cols, sheet, header_row)
+    problems += missing_columns(case_cols, sheet, header_row)
 
     # One case per (case_id, marking), in order of first appearance.
     rows = body.index.to_numpy()
-    ids = _column(body, case_cols.get(CASE_ID))
-    marking = _column(body, case_cols.get("marking")).str.lower().replace("", "first")
+    ids = column_text(body, case_cols.get(CASE_ID))
+    marking = column_text(body, case_cols.get("marking")).str.lower().replace("", "first")
     case_of_row, _ = pd.factorize(ids + "\x1f" + marking)
     first = np.unique(case_of_row, return_index=True)[1]
     agreeing = {n: c for n, c in case_cols.items() if n not in (CASE_ID, "marking")}
@@ -83,7 +83,7 @@ def validate_long(
         col = case_cols[CASE_ID]
         for row in rows[(ids == "").to_numpy()]:
             problems.append(sheet.problem("error", row, col, "blank case_id", expected="a case id"))
-    cases, case_problems = _case_table(
+    cases, case_problems = case_table(
         body.iloc[first], case_cols, attr_cols, sheet, framework, check_case_id=False
     )
     problems += case_problems
@@ -120,7 +120,7 @@ def validate_long(
             )
         question = np.where(repeat, -1, question)
     a_col = long_cols["answer"]
-    obs = _Observations(
+    obs = Observations(
         case=case_of_row,
         question=question,
         raw=body[a_col].to_numpy(dtype=object),
@@ -142,4 +142,4 @@ def validate_long(
                 value=qid,
             )
         )
-    return _finish(cases, obs, comments, problems, sheet, framework)
+    return finish_sheet(cases, obs, comments, problems, sheet, framework)
