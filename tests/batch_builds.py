@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from caseaudit_lib.build.batch import BuildFailed, BuildResult, run_batch, staging_dir_for
+from caseaudit_lib.build.batch import BuildFailed, BuildResult, run_batch
+from caseaudit_lib.build.state import staging_dir_for
 
 FINGERPRINT = "test-library"
 

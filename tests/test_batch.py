@@ -14,7 +14,9 @@ import batch_builds as bb
 import pytest
 
 from caseaudit_lib.build import state as buildstate
-from caseaudit_lib.build.batch import THREAD_VARS, BuildResult, run_batch
+from caseaudit_lib.build.batch import BuildResult, run_batch
+from caseaudit_lib.build.pool import THREAD_VARS
+from caseaudit_lib.build.status import FAILURE_NAME, build_status, build_statuses
 from caseaudit_lib.build.state import (
     PUBLISHING,
     STAMP_NAME,
@@ -149,14 +151,28 @@ def test_a_failing_audit_keeps_its_old_outputs_and_the_others_build(project):
     assert str(final / "failed" / "audit.ipynb") in summary.table()
     after = snapshot(final)
     del after["failed/audit.ipynb"]
+    assert json.loads(after.pop(FAILURE_NAME))["reason"] == "cell 3 failed: KeyError 'AS1'"
     assert after == good_before  # outputs and stamp untouched
     assert_good_outputs(params[0])
+    # The report left in place is the last good one: the summary and the build status say so.
+    assert failed.stale_report == final / "report.html"
+    line = next(row for row in summary.table().splitlines() if row.startswith("audit-1"))
+    assert f"[stale: the last good report is kept at {final / 'report.html'}]" in line
+    assert "1 stale report(s)" in summary.table()
+    status = build_status(final)
+    assert status.last_build_failed and status.stale
+    assert status.failure == "cell 3 failed: KeyError 'AS1'"
+    assert status.last_good_report == final / "report.html"
+    assert status.last_good_built_at == read_stamp(final).built_at
+    assert [s.audit_id for s in build_statuses(final.parent) if s.stale] == ["audit-1"]
 
     # The failure is remembered as "not built": the next run tries again; a fix clears failed/.
     params[1].write_text(json.dumps({**json.loads(params[1].read_text()), "mode": "ok"}))
     again = batch(params)
     assert statuses(again)["audit-1"] == "built"
     assert not (final / "failed").exists()
+    assert not build_status(final).last_build_failed
+    assert not (final / FAILURE_NAME).exists()
 
 
 def test_a_build_that_raises_is_reported_with_its_staged_artefacts(project):

@@ -31,7 +31,8 @@ from caseaudit_lib.build.audit_build import (
     report_inputs,
     worker_setup,
 )
-from caseaudit_lib.build.batch import BuildFailed, publish, run_batch
+from caseaudit_lib.build.batch import BuildFailed, run_batch
+from caseaudit_lib.build.state import publish
 from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.export.browser import check_report
 from caseaudit_lib.export.html import find_external_resources, software_version
