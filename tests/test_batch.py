@@ -17,6 +17,7 @@ from caseaudit_lib.build import state as buildstate
 from caseaudit_lib.build.batch import BuildResult, run_batch
 from caseaudit_lib.build.pool import THREAD_VARS
 from caseaudit_lib.build.status import FAILURE_NAME, build_status, build_statuses
+from caseaudit_lib.build.summary import reason_for_reader
 from caseaudit_lib.build.state import (
     PUBLISHING,
     STAMP_NAME,
@@ -446,3 +447,64 @@ def test_kill_9_mid_batch_leaves_only_old_or_new_complete_files(tmp_path, moment
     for path in params:
         assert_good_outputs(path)
         assert not [p for p in bb.output_dir_of(path).rglob(".*") if p.name != STAMP_NAME]
+
+
+def test_a_failure_shows_its_whole_first_line_with_the_audits_own_file_names(project):
+    root, params = project
+    params[2].write_text(json.dumps({**json.loads(params[2].read_text()), "mode": "export"}))
+    summary = batch(params)
+    final = bb.output_dir_of(params[2])
+    expected = f"export failed: {final / 'report.html'}: {bb.LONG_REASON}"
+    assert summary.outcomes[2].message == expected
+    line = next(row for row in summary.table().splitlines() if row.startswith("audit-2"))
+    assert expected in line  # whole, not cut at 70 characters
+    assert ".staging-" not in summary.table()
+    assert summary.outcomes[2].stale_report is None  # no good report yet: nothing stale
+
+
+@pytest.mark.parametrize(
+    ("shown", "kept"),
+    [
+        ("{final}/.staging-9122-1867aebc", ""),
+        ("/tmp/…/.staging-9122-1867aebc", ""),
+        ("(outputs/a/.staging-1-ab", "("),
+        ("'{final}/.staging-1-ab", "'"),
+    ],
+)
+def test_reason_for_reader_replaces_any_staging_path(tmp_path, shown, kept):
+    final = tmp_path / "outputs" / "a"
+    message = "AuditDataError: " + shown.format(final=final) + "/notebooks/05_report.ipynb: bad"
+    assert reason_for_reader(message, final) == (
+        f"AuditDataError: {kept}{final}/notebooks/05_report.ipynb: bad"
+    )
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited (and been reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_no_change_batch_removes_staging_folders_left_by_a_killed_one(project):
+    root, params = project
+    batch(params)
+    final = bb.output_dir_of(params[0])
+    good = snapshot(final)
+    pid = dead_pid()
+    stale = final / f".staging-{pid}-0badc0de"
+    (stale / "notebooks").mkdir(parents=True)
+    (stale / "report.html").write_text("half a report")
+    (stale / "notebooks" / "05_report.ipynb").write_text("{}")
+    temp = final / f".report.html.tmp-{pid}-0badc0de"
+    temp.write_text("half")
+    alive = final / f".staging-{os.getpid()}-0badc0de"  # a build still running: left alone
+    alive.mkdir()
+
+    summary = batch(params)
+    assert statuses(summary)["audit-0"] == "skipped"
+    assert not stale.exists() and not temp.exists()
+    assert alive.is_dir()
+    alive.rmdir()
+    assert snapshot(final) == good  # the good report and everything beside it intact
+    assert_good_outputs(params[0])

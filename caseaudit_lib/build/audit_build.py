@@ -180,11 +180,10 @@ def footer_text(params: AuditParams) -> str:
 
 
 def _failure(exc: BaseException) -> str:
-    """Return a one-line description of a notebook's error (its name and first line)."""
+    """Return a one-line description of a notebook's error (its name and whole first line)."""
     name = getattr(exc, "ename", None) or type(exc).__name__
     value = str(getattr(exc, "evalue", None) or exc).strip().splitlines()
-    text = f"{name}: {value[0]}" if value else name
-    return text if len(text) <= 300 else text[:297] + "..."
+    return f"{name}: {value[0]}" if value else name
 
 
 def run_notebooks(
