@@ -16,8 +16,6 @@ import pytest
 from caseaudit_lib.build import state as buildstate
 from caseaudit_lib.build.batch import BuildResult, run_batch
 from caseaudit_lib.build.pool import THREAD_VARS
-from caseaudit_lib.build.status import FAILURE_NAME, build_status, build_statuses
-from caseaudit_lib.build.summary import reason_for_reader
 from caseaudit_lib.build.state import (
     PUBLISHING,
     STAMP_NAME,
@@ -28,6 +26,8 @@ from caseaudit_lib.build.state import (
     read_stamp,
     staging_dir_for,
 )
+from caseaudit_lib.build.status import FAILURE_NAME, build_status, build_statuses
+from caseaudit_lib.build.summary import reason_for_reader
 
 TESTS_DIR = Path(__file__).parent
 
