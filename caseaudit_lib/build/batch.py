@@ -49,6 +49,7 @@ from caseaudit_lib.build.summary import (
     describe_exception,
     reason_for_reader,
 )
+from caseaudit_lib.paths import outputs_dir
 
 __all__ = ["BuildFailed", "BuildResult", "run_batch"]
 
@@ -204,8 +205,6 @@ def run_batch(
 
 
 def _default_output_dir(params_file: Path) -> Path:
-    from caseaudit_lib.paths import outputs_dir
-
     return outputs_dir(params_file.stem)
 
 
