@@ -508,3 +508,20 @@ def test_a_no_change_batch_removes_staging_folders_left_by_a_killed_one(project)
     alive.rmdir()
     assert snapshot(final) == good  # the good report and everything beside it intact
     assert_good_outputs(params[0])
+
+
+def test_one_home_for_the_atomic_writer_and_no_re_exported_staging_folder():
+    import caseaudit_lib
+    from caseaudit_lib.build import audit_build
+    from caseaudit_lib.build import batch as batch_module
+
+    package = Path(caseaudit_lib.__file__).parent
+    writers = sorted(
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if any(m in p.read_text(encoding="utf-8") for m in ("def write_atomic", "mkstemp("))
+    )
+    assert writers == ["export/atomic.py"]
+    assert "staging_dir_for" not in vars(batch_module)  # taken from build.state, its home
+    assert "staging_dir_for" not in batch_module.__all__
+    assert audit_build.staging_dir_for is buildstate.staging_dir_for

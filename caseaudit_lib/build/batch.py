@@ -2,14 +2,16 @@
 
 The engine knows nothing about notebooks: the caller passes ``build`` (builds ONE audit from its
 params file, in a worker process) and ``inputs_of`` (lists the files an audit is built from, in
-this process). A build writes its outputs into a staging folder (:func:`staging_dir_for`) and
+this process). A build writes its outputs into a staging folder
+(:func:`caseaudit_lib.build.state.staging_dir_for`) and
 returns a :class:`BuildResult`; the engine publishes them file by file atomically (see
 :mod:`caseaudit_lib.build.state` for the exact guarantee), then writes the build stamp that lets
 the next batch skip the audit while nothing it depends on has changed.
 
 A failure never stops the other audits: a build that raises, returns ``ok=False`` or kills its
 worker process is reported as failed, its artefacts go to ``outputs/<audit_id>/failed/`` and the
-previous good outputs stay as they were.
+previous good outputs stay as they were: the summary calls such a report stale, and
+:mod:`caseaudit_lib.build.status` tells the overview page the same.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ class BuildResult:
 
     Attributes:
         staging_dir: the folder holding the new outputs (or, on failure, the failed run's
-            artefacts); best made with :func:`staging_dir_for` so publishing is a rename.
+            artefacts); best made with :func:`caseaudit_lib.build.state.staging_dir_for` so
+            publishing is a rename.
         ok: False when the build failed; its staging folder then becomes ``failed/``.
         message: a one-line note for the summary (the error, on failure).
         last: output names to publish after all the others (the report, so that it never points
