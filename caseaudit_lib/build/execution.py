@@ -222,7 +222,7 @@ class KernelSession:
         """Execute one notebook into ``output``, isolated from those run before it.
 
         The per-notebook form of :meth:`run`, for callers that execute one notebook at a time
-        (e.g. ``report.execute_notebook``): consecutive calls share the warm kernel.
+        (e.g. ``audit_build.execute_notebook``): consecutive calls share the warm kernel.
         """
         if isinstance(parameters, (str, Path)):
             from papermill.iorw import read_yaml_file
