@@ -28,8 +28,10 @@ venv: $(STAMP)  ## create the project environment and register its Jupyter kerne
 report: $(STAMP)  ## build every bundled audit's report into outputs/
 	$(BIN)/caseaudit batch params/
 
+# Without Chromium the browser tests cannot run: under CI (CI set to anything) that fails the
+# target here and in the tests; elsewhere the tests skip and pytest's summary says why.
 test: $(STAMP)  ## lint, then run the whole test suite (what CI runs)
-	bash scripts/install-chromium.sh
+	bash scripts/install-chromium.sh || [ -z "$$CI" ]
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 

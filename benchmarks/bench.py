@@ -252,7 +252,7 @@ def report_papermill(params_file: str) -> None:
     from caseaudit_lib.build import audit_build as report
     from caseaudit_lib.export.html import make_exporter
 
-    # Set the exporter here: report.worker_setup() would also start a warm kernel, unused.
+    # Set the exporter here: audit_build.worker_setup() would also start a warm kernel, unused.
     report._exporter = make_exporter()
     shutil.rmtree(report.build_audit(Path(params_file), executor=papermill_executor).staging_dir)
 

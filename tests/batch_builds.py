@@ -15,9 +15,14 @@ import sys
 import time
 from pathlib import Path
 
-from caseaudit_lib.build.batch import BuildFailed, BuildResult, run_batch, staging_dir_for
+from caseaudit_lib.build.batch import BuildFailed, BuildResult, run_batch
+from caseaudit_lib.build.state import staging_dir_for
 
 FINGERPRINT = "test-library"
+LONG_REASON = (
+    "the report would load 1 resource(s) from outside the file (first: <script src> from "
+    "cdn.example.org); it must open offline, so embed it or leave it out"
+)
 
 
 def output_dir_of(params_file: Path) -> Path:
@@ -99,6 +104,8 @@ def build(params_file: Path) -> BuildResult:
         os._exit(3)
     if mode == "raise":
         raise ValueError("the data file has no case_id column")
+    if mode == "export":  # a failure whose reason names a file in the staging folder
+        raise BuildFailed(f"export failed: {staging / 'report.html'}: {LONG_REASON}", staging)
     if mode == "fail":
         (staging / "audit.ipynb").write_text('{"error": "cell 3 failed"}')
         raise BuildFailed("cell 3 failed: KeyError 'AS1'", staging_dir=staging)

@@ -14,7 +14,8 @@ import batch_builds as bb
 import pytest
 
 from caseaudit_lib.build import state as buildstate
-from caseaudit_lib.build.batch import THREAD_VARS, BuildResult, run_batch
+from caseaudit_lib.build.batch import BuildResult, run_batch
+from caseaudit_lib.build.pool import THREAD_VARS
 from caseaudit_lib.build.state import (
     PUBLISHING,
     STAMP_NAME,
@@ -25,6 +26,8 @@ from caseaudit_lib.build.state import (
     read_stamp,
     staging_dir_for,
 )
+from caseaudit_lib.build.status import FAILURE_NAME, build_status, build_statuses
+from caseaudit_lib.build.summary import reason_for_reader
 
 TESTS_DIR = Path(__file__).parent
 
@@ -149,14 +152,28 @@ def test_a_failing_audit_keeps_its_old_outputs_and_the_others_build(project):
     assert str(final / "failed" / "audit.ipynb") in summary.table()
     after = snapshot(final)
     del after["failed/audit.ipynb"]
+    assert json.loads(after.pop(FAILURE_NAME))["reason"] == "cell 3 failed: KeyError 'AS1'"
     assert after == good_before  # outputs and stamp untouched
     assert_good_outputs(params[0])
+    # The report left in place is the last good one: the summary and the build status say so.
+    assert failed.stale_report == final / "report.html"
+    line = next(row for row in summary.table().splitlines() if row.startswith("audit-1"))
+    assert f"[stale: the last good report is kept at {final / 'report.html'}]" in line
+    assert "1 stale report(s)" in summary.table()
+    status = build_status(final)
+    assert status.last_build_failed and status.stale
+    assert status.failure == "cell 3 failed: KeyError 'AS1'"
+    assert status.last_good_report == final / "report.html"
+    assert status.last_good_built_at == read_stamp(final).built_at
+    assert [s.audit_id for s in build_statuses(final.parent) if s.stale] == ["audit-1"]
 
     # The failure is remembered as "not built": the next run tries again; a fix clears failed/.
     params[1].write_text(json.dumps({**json.loads(params[1].read_text()), "mode": "ok"}))
     again = batch(params)
     assert statuses(again)["audit-1"] == "built"
     assert not (final / "failed").exists()
+    assert not build_status(final).last_build_failed
+    assert not (final / FAILURE_NAME).exists()
 
 
 def test_a_build_that_raises_is_reported_with_its_staged_artefacts(project):
@@ -430,3 +447,81 @@ def test_kill_9_mid_batch_leaves_only_old_or_new_complete_files(tmp_path, moment
     for path in params:
         assert_good_outputs(path)
         assert not [p for p in bb.output_dir_of(path).rglob(".*") if p.name != STAMP_NAME]
+
+
+def test_a_failure_shows_its_whole_first_line_with_the_audits_own_file_names(project):
+    root, params = project
+    params[2].write_text(json.dumps({**json.loads(params[2].read_text()), "mode": "export"}))
+    summary = batch(params)
+    final = bb.output_dir_of(params[2])
+    expected = f"export failed: {final / 'report.html'}: {bb.LONG_REASON}"
+    assert summary.outcomes[2].message == expected
+    line = next(row for row in summary.table().splitlines() if row.startswith("audit-2"))
+    assert expected in line  # whole, not cut at 70 characters
+    assert ".staging-" not in summary.table()
+    assert summary.outcomes[2].stale_report is None  # no good report yet: nothing stale
+
+
+@pytest.mark.parametrize(
+    ("shown", "kept"),
+    [
+        ("{final}/.staging-9122-1867aebc", ""),
+        ("/tmp/…/.staging-9122-1867aebc", ""),
+        ("(outputs/a/.staging-1-ab", "("),
+        ("'{final}/.staging-1-ab", "'"),
+    ],
+)
+def test_reason_for_reader_replaces_any_staging_path(tmp_path, shown, kept):
+    final = tmp_path / "outputs" / "a"
+    message = "AuditDataError: " + shown.format(final=final) + "/notebooks/05_report.ipynb: bad"
+    assert reason_for_reader(message, final) == (
+        f"AuditDataError: {kept}{final}/notebooks/05_report.ipynb: bad"
+    )
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited (and been reaped)."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_no_change_batch_removes_staging_folders_left_by_a_killed_one(project):
+    root, params = project
+    batch(params)
+    final = bb.output_dir_of(params[0])
+    good = snapshot(final)
+    pid = dead_pid()
+    stale = final / f".staging-{pid}-0badc0de"
+    (stale / "notebooks").mkdir(parents=True)
+    (stale / "report.html").write_text("half a report")
+    (stale / "notebooks" / "05_report.ipynb").write_text("{}")
+    temp = final / f".report.html.tmp-{pid}-0badc0de"
+    temp.write_text("half")
+    alive = final / f".staging-{os.getpid()}-0badc0de"  # a build still running: left alone
+    alive.mkdir()
+
+    summary = batch(params)
+    assert statuses(summary)["audit-0"] == "skipped"
+    assert not stale.exists() and not temp.exists()
+    assert alive.is_dir()
+    alive.rmdir()
+    assert snapshot(final) == good  # the good report and everything beside it intact
+    assert_good_outputs(params[0])
+
+
+def test_one_home_for_the_atomic_writer_and_no_re_exported_staging_folder():
+    import caseaudit_lib
+    from caseaudit_lib.build import audit_build
+    from caseaudit_lib.build import batch as batch_module
+
+    package = Path(caseaudit_lib.__file__).parent
+    writers = sorted(
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if any(m in p.read_text(encoding="utf-8") for m in ("def write_atomic", "mkstemp("))
+    )
+    assert writers == ["export/atomic.py"]
+    assert "staging_dir_for" not in vars(batch_module)  # taken from build.state, its home
+    assert "staging_dir_for" not in batch_module.__all__
+    assert audit_build.staging_dir_for is buildstate.staging_dir_for

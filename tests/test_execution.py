@@ -10,9 +10,9 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from papermill.exceptions import PapermillExecutionError
 
+from caseaudit_lib.build.executed_notebook import NotebookExecutionError
 from caseaudit_lib.build.execution import (
     KernelSession,
-    NotebookExecutionError,
     execute_notebooks,
 )
 

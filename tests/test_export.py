@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import re
 from html.parser import HTMLParser
 from importlib.metadata import version
@@ -320,7 +321,7 @@ def test_failed_write_leaves_old_report_and_no_temporary_file(tmp_path, exporter
     def fail(fd):
         raise OSError("disk full")
 
-    monkeypatch.setattr("caseaudit_lib.export.html.os.fsync", fail)
+    monkeypatch.setattr("caseaudit_lib.export.atomic.os.fsync", fail)
     with pytest.raises(OSError, match="disk full"):
         export_html(report_notebook(), out, title="T", footer=FOOTER, exporter=exporter)
     assert out.read_text() == "OLD REPORT"
@@ -372,3 +373,19 @@ def test_find_external_resources_ignores_links_and_data_uris():
         ("<link href>", "//cdn.example.org/x.css"),
         ("<script src>", "a.js"),
     ]
+
+
+def test_the_one_atomic_writer_writes_text_and_bytes_and_names_its_temporary_file(tmp_path):
+    from caseaudit_lib.build import state
+    from caseaudit_lib.export.atomic import TEMP_MARK, temp_name_for, write_atomic
+
+    target = tmp_path / "sub" / "report.html"
+    write_atomic(target, "é <p>\n")
+    assert target.read_bytes() == "é <p>\n".encode()
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]
+    # A temporary name is hidden and carries this process's id, so a later build can tell a
+    # leftover of a killed process from a live write; the build state uses the same writer.
+    assert temp_name_for(target).name.startswith(f".report.html{TEMP_MARK}{os.getpid()}-")
+    assert state.write_atomic is write_atomic

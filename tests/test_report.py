@@ -31,7 +31,9 @@ from caseaudit_lib.build.audit_build import (
     report_inputs,
     worker_setup,
 )
-from caseaudit_lib.build.batch import BuildFailed, publish, run_batch
+from caseaudit_lib.build.batch import BuildFailed, run_batch
+from caseaudit_lib.build.state import publish
+from caseaudit_lib.build.status import build_status
 from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.export.browser import check_report
 from caseaudit_lib.export.html import find_external_resources, software_version
@@ -276,6 +278,12 @@ def test_a_failing_audit_keeps_its_last_good_report_and_the_others_build(project
     assert second.exit_code == 1
     failed = second.outcomes[1]
     assert failed.message.startswith("notebook failed/notebooks/05_report.ipynb: AuditDataError")
+    # The whole first line of the reason, and the report left in place is said to be stale.
+    line = next(row for row in second.table().splitlines() if row.startswith("bromley-2017"))
+    assert failed.message.splitlines()[0] in line and "Perhaps" in line
+    assert f"[stale: the last good report is kept at {out_2017 / 'report.html'}]" in line
+    assert ".staging-" not in second.table()
+    assert build_status(out_2017).stale
     kept = out_2017 / "failed" / "notebooks" / "05_report.ipynb"
     assert kept in failed.failed_artifacts
     assert "Perhaps" in kept.read_text(encoding="utf-8")  # the error, for debugging
@@ -288,6 +296,7 @@ def test_a_failing_audit_keeps_its_last_good_report_and_the_others_build(project
     third = batch(files)
     assert set(statuses(third).values()) == {"skipped"}
     assert third.pools_started == 0 and third.exit_code == 0
+    assert not build_status(out_2017).last_build_failed  # the good report is current again
 
 
 def test_a_second_run_skips_when_the_first_build_created_the_salt_file(project, monkeypatch):

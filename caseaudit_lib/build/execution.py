@@ -30,16 +30,15 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.session import Session
 from jupyter_core.utils import run_sync
 
-if TYPE_CHECKING:
-    import nbformat
+from caseaudit_lib.build.executed_notebook import ExecutedNotebook, NotebookExecutionError
+from caseaudit_lib.build.kernel_code import FREEZE_CODE, RESET_CODE, SNAPSHOT_CODE
 
 # papermill, nbclient and nbformat are imported where they are used, not here: importing them
 # takes about a second, and the kernel (which needs only jupyter_client) should be booting and
@@ -47,9 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_PRELOAD",
-    "ExecutedNotebook",
     "KernelSession",
-    "NotebookExecutionError",
     "execute_notebooks",
     "worker_session",
 ]
@@ -66,97 +63,6 @@ DEFAULT_PRELOAD = (
     "statsmodels.stats.proportion",
     "caseaudit_lib.pipeline",
 )
-
-# Run silently in the kernel once, right after it starts: what a fresh kernel looks like, kept
-# in a module of its own so that ``%reset`` (which only empties the user namespace) keeps it.
-_SNAPSHOT_CODE = """
-def _caseaudit_snapshot():
-    import os, sys, types, warnings
-    state = types.ModuleType("_caseaudit_kernel_state")
-    state.environ = dict(os.environ)
-    state.path = list(sys.path)
-    state.filters = list(warnings.filters)
-    sys.modules[state.__name__] = state
-_caseaudit_snapshot()
-del _caseaudit_snapshot
-"""
-
-_FREEZE_CODE = """
-(lambda gc: (gc.collect(), gc.freeze()))(__import__("gc"))
-"""
-
-# Run silently before every notebook but the first of a fresh kernel. The reset comes last
-# because it also removes the helper function defined here.
-_RESET_CODE = """
-def _caseaudit_reset(cwd):
-    import os, sys, warnings
-    state = sys.modules["_caseaudit_kernel_state"]
-    os.chdir(cwd)
-    os.environ.clear()
-    os.environ.update(state.environ)
-    sys.path[:] = state.path
-    warnings.filters[:] = state.filters
-    if "matplotlib.pyplot" in sys.modules:
-        sys.modules["matplotlib.pyplot"].close("all")
-    if "matplotlib" in sys.modules:
-        # rcParams as read from matplotlibrc at import: undoes seaborn.set_theme and friends.
-        sys.modules["matplotlib"].rc_file_defaults()
-    if "pandas" in sys.modules:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sys.modules["pandas"].reset_option("all")
-    shell = get_ipython()
-    shell.run_line_magic("reset", "-f")
-    shell.execution_count = 1
-_caseaudit_reset({cwd})
-"""
-
-
-@dataclass(frozen=True)
-class ExecutedNotebook:
-    """One notebook after execution.
-
-    Attributes:
-        source: The notebook that was run.
-        path: Where the executed notebook was written.
-        notebook: The executed notebook itself (outputs, papermill metadata).
-        seconds: Wall time of its execution, reset included.
-
-    """
-
-    source: Path
-    path: Path
-    notebook: nbformat.NotebookNode
-    seconds: float
-
-
-class NotebookExecutionError(Exception):
-    """A cell of a notebook raised: names the notebook, the cell and the error.
-
-    Carries papermill's ``PapermillExecutionError`` attributes (``cell_index``, ``exec_count``,
-    ``source``, ``ename``, ``evalue``, ``traceback``) plus ``notebook`` (the source notebook)
-    and ``output_path`` (the executed notebook, written with the error); the papermill error
-    itself is its ``__cause__``. Not a subclass of it, so that this module can be imported
-    without importing papermill.
-    """
-
-    def __init__(self, notebook: Path, output_path: Path, error: Any) -> None:
-        self.notebook = Path(notebook)
-        self.output_path = Path(output_path)
-        self.cell_index = error.cell_index
-        self.exec_count = error.exec_count
-        self.source = error.source
-        self.ename = error.ename
-        self.evalue = error.evalue
-        self.traceback = error.traceback
-        self._details = str(error)
-        super().__init__(
-            f"{self.notebook.name}: cell {self.cell_index} (In [{self.exec_count}]) raised "
-            f"{self.ename}: {self.evalue}; executed notebook kept at {self.output_path}"
-        )
-
-    def __str__(self) -> str:
-        return self.args[0] + self._details
 
 
 class KernelSession:
@@ -228,14 +134,14 @@ class KernelSession:
         self.uses = 0
         self._fresh = True
         self._healthy = True
-        code = _SNAPSHOT_CODE
+        code = SNAPSHOT_CODE
         if self.preload:
             # Imported inside a function: nothing is bound in the user namespace.
             code += f"\n(lambda: [__import__(m) for m in {list(self.preload)!r}])()\n"
         # Then the objects made so far (mostly the imported libraries') are frozen out of the
         # garbage collector's sight: otherwise every full collection, including the one in the
         # %reset between notebooks, scans them all (about 0.1 s each time).
-        code += _FREEZE_CODE
+        code += FREEZE_CODE
         self._control.execute(code, silent=True, store_history=False)
         return self
 
@@ -316,7 +222,7 @@ class KernelSession:
         """Execute one notebook into ``output``, isolated from those run before it.
 
         The per-notebook form of :meth:`run`, for callers that execute one notebook at a time
-        (e.g. ``report.execute_notebook``): consecutive calls share the warm kernel.
+        (e.g. ``audit_build.execute_notebook``): consecutive calls share the warm kernel.
         """
         if isinstance(parameters, (str, Path)):
             from papermill.iorw import read_yaml_file
@@ -350,7 +256,7 @@ class KernelSession:
         begun = time.perf_counter()
         assert self.km is not None
         if not self._fresh:
-            self._send(_RESET_CODE.format(cwd=json.dumps(str(cwd))))
+            self._send(RESET_CODE.format(cwd=json.dumps(str(cwd))))
         self._fresh = False
         # The same steps, in the same order, as papermill.execute_notebook.
         nb = load_notebook_node(str(source))

@@ -35,10 +35,18 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from caseaudit_lib.export.atomic import (
+    TEMP_MARK,
+    fsync_dir,
+    fsync_file,
+    temp_name_for,
+    write_atomic,
+)
+
 STAMP_NAME = ".build-stamp.json"
+REPORT_FILE = "report.html"  # the board report, published last
 FAILED_DIR = "failed"
 STAGING_PREFIX = ".staging-"
-TEMP_MARK = ".tmp-"
 PUBLISHING = "publishing"  # stamp digest while outputs are being replaced
 _CHUNK = 1 << 20
 _LEFTOVER_AGE_S = 24 * 3600  # where liveness of a pid cannot be checked (Windows)
@@ -217,7 +225,7 @@ def staging_dirs_of(final_dir: Path, pid: int) -> list[Path]:
 
 
 def publish(
-    staging_dir: Path, final_dir: Path, *, last: Sequence[str] = ("report.html",)
+    staging_dir: Path, final_dir: Path, *, last: Sequence[str] = (REPORT_FILE,)
 ) -> list[str]:
     """Move every file of a staging folder into the audit's folder, each file atomically.
 
@@ -240,43 +248,28 @@ def publish(
         folders.add(target.parent)
         _place(staging_dir / name, target)
     for folder in folders:
-        _fsync_dir(folder)
+        fsync_dir(folder)
     shutil.rmtree(staging_dir, ignore_errors=True)
     return order
 
 
 def _place(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    _fsync_file(source)
+    fsync_file(source)
     try:
         os.replace(source, target)
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
         # Staged on another file system: copy beside the target under a hidden name first.
-        temp = target.with_name(f".{target.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+        temp = temp_name_for(target)
         try:
             shutil.copyfile(source, temp)
-            _fsync_file(temp)
+            fsync_file(temp)
             os.replace(temp, target)
         finally:
             temp.unlink(missing_ok=True)
         source.unlink(missing_ok=True)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file so that it is always either its old or its new complete content."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
-    try:
-        with open(temp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
 
 
 def remove_outputs(final_dir: Path, names: Iterable[str]) -> None:
@@ -357,23 +350,3 @@ def _is_zombie(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[-1].split()[:1] in (["Z"], ["X"])
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":
-        return  # directories cannot be opened for fsync on Windows
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

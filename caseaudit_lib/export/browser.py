@@ -105,11 +105,29 @@ class BrowserReport:
 
 
 def find_chromium() -> str | None:
-    """Return the Chromium executable: $CASEAUDIT_CHROMIUM, /usr/bin/chromium or on PATH."""
-    for candidate in (os.environ.get(CHROMIUM_ENV), DEFAULT_CHROMIUM):
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
+    """Return the Chromium executable: $CASEAUDIT_CHROMIUM if set, else /usr/bin/chromium or PATH.
+
+    A ``CASEAUDIT_CHROMIUM`` that names no executable gives None rather than some other browser:
+    the user asked for that one (:func:`missing_chromium_reason` says so).
+    """
+    chosen = os.environ.get(CHROMIUM_ENV, "").strip()
+    if chosen:
+        return chosen if _is_executable(chosen) else None
+    if _is_executable(DEFAULT_CHROMIUM):
+        return DEFAULT_CHROMIUM
     return shutil.which("chromium")
+
+
+def missing_chromium_reason() -> str:
+    """Return one line saying why :func:`find_chromium` found nothing, and what to do."""
+    chosen = os.environ.get(CHROMIUM_ENV, "").strip()
+    if chosen:
+        return f"{CHROMIUM_ENV}={chosen} is not an executable file"
+    return f"no Chromium at {DEFAULT_CHROMIUM} or on PATH; run scripts/install-chromium.sh as root"
+
+
+def _is_executable(path: str) -> bool:
+    return Path(path).is_file() and os.access(path, os.X_OK)
 
 
 def check_report(
@@ -140,7 +158,7 @@ def check_report(
     executable = executable_path or find_chromium()
     if executable is None:
         raise BrowserUnavailableError(
-            "no Chromium to check the report with; run scripts/install-chromium.sh as root"
+            [Problem("error", str(html_path), f"cannot check it: {missing_chromium_reason()}")]
         )
     page_url = Path(html_path).resolve().as_uri()
     report = BrowserReport()

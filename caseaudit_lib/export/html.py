@@ -14,9 +14,7 @@ report: the templates are loaded and compiled once per exporter.
 from __future__ import annotations
 
 import html
-import os
 import re
-import tempfile
 import warnings
 from html.parser import HTMLParser
 from importlib.metadata import PackageNotFoundError, version
@@ -29,6 +27,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.export.atomic import write_atomic
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report_html"
@@ -226,24 +225,8 @@ def export_html(
                 )
             ]
         )
-    write_atomically(out_path, page)
+    write_atomic(out_path, page)
     return out_path
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write text to a file so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def add_table_of_contents(page: str) -> str:
