@@ -14,7 +14,12 @@ import pandas as pd
 from caseaudit_lib.audit.loading import Audit, load_audit
 from caseaudit_lib.compare.baseline import Baseline, baseline_from_params, load_baseline
 from caseaudit_lib.compare.comparison import compare_all, compare_questions, trend
-from caseaudit_lib.config.params import AuditParams, earlier_chain, load_params
+from caseaudit_lib.config.params import (
+    AuditParams,
+    earlier_chain,
+    load_params,
+    raise_if_caseload_too_small,
+)
 from caseaudit_lib.errors import AuditDataError, Problem
 from caseaudit_lib.framework.model import Framework, load_framework
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
@@ -46,7 +51,7 @@ class AuditResults:
 def privacy_config(params: AuditParams) -> PrivacyConfig:
     """Return the privacy settings of an audit's params."""
     return PrivacyConfig.from_params(
-        params.to_dict()["privacy"], file=f"params/{params.audit_id}.yaml"
+        params.to_dict()["privacy"], file=params.source or f"params/{params.audit_id}.yaml"
     )
 
 
@@ -60,6 +65,7 @@ def score_params(params: AuditParams | str | Path) -> AuditResults:
         raise AuditDataError(
             [Problem("error", str(params.data_file), "no cases to score: the form is blank")]
         )
+    raise_if_caseload_too_small(params, audit.n_cases)
     scores = score_audit(
         audit,
         audit_id=params.audit_id,
