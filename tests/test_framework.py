@@ -423,7 +423,12 @@ MALFORMATIONS = [
         "themes[1].id",
         "duplicate theme id",
     ),
-    ("bad theme id", lambda d: d["themes"][0].update(id="Assess ment"), "themes[0].id", "not a valid id"),
+    (
+        "bad theme id",
+        lambda d: d["themes"][0].update(id="Assess ment"),
+        "themes[0].id",
+        "not a valid id",
+    ),
     ("theme id all", lambda d: d["themes"][0].update(id="all"), "themes[0].id", "reserved"),
     (
         "theme missing name",
@@ -665,7 +670,12 @@ def test_mini_hmip_loads():
 
 
 OVERALL_MALFORMATIONS = [
-    ("max_points missing", lambda o: o.pop("max_points"), "overall.max_points", "missing required key"),
+    (
+        "max_points missing",
+        lambda o: o.pop("max_points"),
+        "overall.max_points",
+        "missing required key",
+    ),
     ("max_points text", lambda o: o.update(max_points="36"), "overall.max_points", "whole number"),
     ("max_points wrong", lambda o: o.update(max_points=36), "overall.max_points", "not the most"),
     (
