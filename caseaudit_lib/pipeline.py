@@ -20,10 +20,11 @@ from caseaudit_lib.config.params import (
     load_params,
     raise_if_caseload_too_small,
 )
-from caseaudit_lib.errors import AuditDataError, Problem
+from caseaudit_lib.errors import AuditDataError, ParamsError, Problem
 from caseaudit_lib.framework.model import Framework, load_framework
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
 from caseaudit_lib.score.scoring import AuditScores, score_audit
+from caseaudit_lib.yaml_fields import locate
 
 
 @dataclass
@@ -50,9 +51,11 @@ class AuditResults:
 
 def privacy_config(params: AuditParams) -> PrivacyConfig:
     """Return the privacy settings of an audit's params."""
-    return PrivacyConfig.from_params(
-        params.to_dict()["privacy"], file=params.source or f"params/{params.audit_id}.yaml"
-    )
+    source = params.source or f"params/{params.audit_id}.yaml"
+    try:
+        return PrivacyConfig.from_params(params.to_dict()["privacy"], file=source)
+    except ParamsError as exc:  # e.g. privacy.drop names case_id: give the problem its line
+        raise ParamsError(locate(exc.problems, source, params.lines)) from None
 
 
 def score_params(params: AuditParams | str | Path) -> AuditResults:

@@ -202,3 +202,12 @@ def test_checker_basics():
 
 def test_fold_text_is_the_shared_spelling_rule():
     assert fold_text("  Referral   ORDER ") == "referral order"
+
+
+def test_a_privacy_setting_found_wrong_at_load_is_located_too(root):
+    (root / "params" / "y2015.yaml").write_text(
+        PARAMS.replace("caseload: 2", "caseload: 3") + "privacy:\n  drop: [case_id]\n"
+    )
+    [problem] = raised(score_params, "params/y2015.yaml")
+    assert (problem.file, problem.cell, problem.line) == ("params/y2015.yaml", "privacy.drop", 10)
+    assert "case_id" in problem.message
