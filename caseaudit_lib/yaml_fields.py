@@ -13,6 +13,7 @@ import datetime as dt
 import difflib
 import math
 import re
+import reprlib
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,10 +27,12 @@ from caseaudit_lib.paths import display_path, resolve
 # libyaml's parser when PyYAML was built with it (its wheels are): a batch reads every params
 # file several times, and the pure-Python parser was most of a no-change rebuild's time.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# A YAML document nested deeper than this is a recursive alias (&a [*a]), never a real file.
-_MAX_DEPTH = 20
 # What a problem shows when the fault is the absence of a value (a list with no entries, ...).
 NO_VALUE: Any = object()
+# A value's repr, cut short while it is made: a value can be huge (a YAML alias of an alias...).
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 3, 12, 12
+_SHORT.maxstring = _SHORT.maxother = 80
 
 
 class TextDateLoader(_SafeLoader):  # type: ignore[misc,valid-type]
@@ -49,7 +52,7 @@ def join_key(prefix: str, key: object) -> str:
 
 def show_value(value: Any) -> str:
     """Return a short printable form of a value for a one-line problem."""
-    text = repr(value) if not isinstance(value, str) else value
+    text = _SHORT.repr(value) if not isinstance(value, str) else value
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -78,11 +81,14 @@ class YamlDocument:
         return checker
 
 
-def _walk(node: yaml.Node, path: str, doc: dict[str, int], dups: list, depth: int = 0) -> None:
+def _walk(node: yaml.Node, path: str, doc: dict[str, int], dups: list, walked: set[int]) -> None:
     """Record the 1-based line of every YAML path under node, and each key given twice."""
     doc.setdefault(path, node.start_mark.line + 1)
-    if depth > _MAX_DEPTH:
+    # An alias is the node it names: walking it once keeps a recursive alias (&a [*a]) or a
+    # "billion laughs" file from looping or taking exponential time; its lines are the anchor's.
+    if id(node) in walked:
         return
+    walked.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -92,10 +98,10 @@ def _walk(node: yaml.Node, path: str, doc: dict[str, int], dups: list, depth: in
                 dups.append((child, key_node.start_mark.line + 1))
             seen.add(key)
             doc.setdefault(child, key_node.start_mark.line + 1)
-            _walk(value_node, child, doc, dups, depth + 1)
+            _walk(value_node, child, doc, dups, walked)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, f"{path}[{index}]", doc, dups, depth + 1)
+            _walk(item, f"{path}[{index}]", doc, dups, walked)
 
 
 def parse_yaml(
@@ -119,23 +125,15 @@ def parse_yaml(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
-        raise error(
-            [
-                Problem(
-                    "error",
-                    source,
-                    f"not valid YAML: {reason}",
-                    cell=f"column {mark.column + 1}" if mark else None,
-                    line=mark.line + 1 if mark else None,
-                )
-            ]
-        ) from None
+        where = {"cell": f"column {mark.column + 1}", "line": mark.line + 1} if mark else {}
+        problem = Problem("error", source, f"not valid YAML: {reason}", **where)  # type: ignore[arg-type]
+        raise error([problem]) from None
     finally:
         loader.dispose()
     lines: dict[str, int] = {}
     dups: list[tuple[str, int]] = []
     if node is not None:
-        _walk(node, "", lines, dups)
+        _walk(node, "", lines, dups, set())
     return YamlDocument(source, values, lines, tuple(dups))
 
 

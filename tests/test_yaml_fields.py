@@ -17,7 +17,7 @@ from caseaudit_lib.errors import FrameworkError, ParamsError, Problem
 from caseaudit_lib.framework.model import fold_text, parse_framework
 from caseaudit_lib.pipeline import score_params
 from caseaudit_lib.present.findings import load_findings
-from caseaudit_lib.yaml_fields import FieldChecker, one_of, parse_yaml
+from caseaudit_lib.yaml_fields import FieldChecker, one_of, parse_yaml, show_value
 
 MINI = str(Path(__file__).parent / "data" / "frameworks" / "mini.yaml")
 AUDIT_CSV = """case_id,auditor,case_type,Q1,Q2,Q3,Q4,Q5
@@ -211,3 +211,18 @@ def test_a_privacy_setting_found_wrong_at_load_is_located_too(root):
     [problem] = raised(score_params, "params/y2015.yaml")
     assert (problem.file, problem.cell, problem.line) == ("params/y2015.yaml", "privacy.drop", 10)
     assert "case_id" in problem.message
+
+
+def test_aliases_are_walked_once_so_a_billion_laughs_file_is_quick():
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    doc = parse_yaml("\n".join(levels) + "\n", "x.yaml")  # 10**9 paths if each were walked
+    assert doc.lines["a8"] == 9 and len(doc.lines) < 200
+
+
+def test_a_huge_value_is_shown_short():
+    shared = ["x"] * 10
+    for _ in range(8):
+        shared = [shared] * 10
+    assert len(show_value(shared)) <= 80
+    assert show_value([3, 2, 1, 5]) == "[3, 2, 1, 5]" and show_value("May 2015") == "May 2015"
