@@ -30,7 +30,11 @@ def excel_cell(row: int, col: int) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem in one place of an input file."""
+    """One problem in one place of an input file.
+
+    A spreadsheet problem has a sheet and a cell (``Answers!G5``); a YAML problem has the key's
+    path as its cell (``themes[2].n_sufficient``) and the line it is on.
+    """
 
     severity: Severity
     file: str
@@ -40,10 +44,13 @@ class Problem:
     column: str | None = None
     value: str | None = None
     expected: str | None = None
+    line: int | None = None  # the line of a text file (YAML), 1-based
 
     def __str__(self) -> str:
         where = self.file
-        if self.sheet and self.cell:
+        if self.line is not None:
+            where += f": line {self.line}" + (f", {self.cell}" if self.cell else "")
+        elif self.sheet and self.cell:
             where += f": {self.sheet}!{self.cell}"
         elif self.sheet:
             where += f": sheet {self.sheet!r}"

@@ -42,3 +42,11 @@ def resolve(path: str | os.PathLike[str]) -> Path:
 def outputs_dir(audit_id: str) -> Path:
     """Return the folder for one audit's outputs, ``<project root>/outputs/<audit_id>``."""
     return project_root() / "outputs" / audit_id
+
+
+def display_path(path: Path) -> str:
+    """Return a path as problems show it: relative to the project root when it is inside it."""
+    try:
+        return str(path.relative_to(project_root()))
+    except ValueError:
+        return str(path)

@@ -14,11 +14,17 @@ import pandas as pd
 from caseaudit_lib.audit.loading import Audit, load_audit
 from caseaudit_lib.compare.baseline import Baseline, baseline_from_params, load_baseline
 from caseaudit_lib.compare.comparison import compare_all, compare_questions, trend
-from caseaudit_lib.config.params import AuditParams, earlier_chain, load_params
-from caseaudit_lib.errors import AuditDataError, Problem
+from caseaudit_lib.config.params import (
+    AuditParams,
+    earlier_chain,
+    load_params,
+    raise_if_caseload_too_small,
+)
+from caseaudit_lib.errors import AuditDataError, ParamsError, Problem
 from caseaudit_lib.framework.model import Framework, load_framework
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
 from caseaudit_lib.score.scoring import AuditScores, score_audit
+from caseaudit_lib.yaml_fields import locate
 
 
 @dataclass
@@ -45,9 +51,11 @@ class AuditResults:
 
 def privacy_config(params: AuditParams) -> PrivacyConfig:
     """Return the privacy settings of an audit's params."""
-    return PrivacyConfig.from_params(
-        params.to_dict()["privacy"], file=f"params/{params.audit_id}.yaml"
-    )
+    source = params.source or f"params/{params.audit_id}.yaml"
+    try:
+        return PrivacyConfig.from_params(params.to_dict()["privacy"], file=source)
+    except ParamsError as exc:  # e.g. privacy.drop names case_id: give the problem its line
+        raise ParamsError(locate(exc.problems, source, params.lines)) from None
 
 
 def score_params(params: AuditParams | str | Path) -> AuditResults:
@@ -60,6 +68,7 @@ def score_params(params: AuditParams | str | Path) -> AuditResults:
         raise AuditDataError(
             [Problem("error", str(params.data_file), "no cases to score: the form is blank")]
         )
+    raise_if_caseload_too_small(params, audit.n_cases)
     scores = score_audit(
         audit,
         audit_id=params.audit_id,

@@ -351,8 +351,8 @@ def test_yaml_syntax_error_gives_the_line(tmp_path):
     with pytest.raises(FrameworkError) as info:
         load_framework(path)
     (problem,) = info.value.problems
-    assert "YAML syntax error" in problem.message
-    assert problem.cell.startswith("line 6")
+    assert "not valid YAML" in problem.message
+    assert problem.line == 6 and str(problem).startswith(f"{path}: line 6, column ")
 
 
 def test_tab_indentation_is_a_syntax_error_with_line(tmp_path):
@@ -360,7 +360,7 @@ def test_tab_indentation_is_a_syntax_error_with_line(tmp_path):
     path.write_text("id: x\ntitle: t\nthemes:\n\t- id: a\n")
     with pytest.raises(FrameworkError) as info:
         load_framework(path)
-    assert info.value.problems[0].cell.startswith("line 4")
+    assert info.value.problems[0].line == 4
 
 
 def test_empty_file(tmp_path):
@@ -381,7 +381,7 @@ def test_duplicate_yaml_key_is_reported_with_its_line(tmp_path):
     (dup,) = [p for p in problems if "twice" in p.message]
     assert dup.cell == "title"
     line = text.splitlines().index("title: B") + 1
-    assert dup.message.startswith(f"line {line}:")
+    assert dup.line == line and str(dup).startswith(f"x.yaml: line {line}, title: error:")
 
 
 def _parse_problems(text: str) -> list:
@@ -401,13 +401,13 @@ def mutated(change) -> dict:
 
 MALFORMATIONS = [
     # (description, change, cell, words in the message)
-    ("missing title", lambda d: d.pop("title"), "title", "missing key"),
-    ("missing themes", lambda d: d.pop("themes"), "themes", "missing key"),
+    ("missing title", lambda d: d.pop("title"), "title", "missing required key"),
+    ("missing themes", lambda d: d.pop("themes"), "themes", "missing required key"),
     ("unknown top key", lambda d: d.update(colour="red"), "colour", "unknown key"),
     ("title not text", lambda d: d.update(title=5), "title", "not a text"),
     ("version a number", lambda d: d.update(version=1.0), "version", "not a text"),
-    ("bad framework id", lambda d: d.update(id="My Framework"), "id", "bad id"),
-    ("empty framework id", lambda d: d.update(id=None), "id", "bad id"),
+    ("bad framework id", lambda d: d.update(id="My Framework"), "id", "not a valid id"),
+    ("empty framework id", lambda d: d.update(id=None), "id", "not a valid id"),
     ("themes not a list", lambda d: d.update(themes={"a": 1}), "themes", "not a non-empty list"),
     ("empty themes", lambda d: d.update(themes=[]), "themes", "not a non-empty list"),
     ("unknown scoring", lambda d: d.update(scoring="best"), "scoring", "unknown scoring rule"),
@@ -423,13 +423,18 @@ MALFORMATIONS = [
         "themes[1].id",
         "duplicate theme id",
     ),
-    ("bad theme id", lambda d: d["themes"][0].update(id="Assess ment"), "themes[0].id", "bad id"),
+    (
+        "bad theme id",
+        lambda d: d["themes"][0].update(id="Assess ment"),
+        "themes[0].id",
+        "not a valid id",
+    ),
     ("theme id all", lambda d: d["themes"][0].update(id="all"), "themes[0].id", "reserved"),
     (
         "theme missing name",
         lambda d: d["themes"][0].pop("name"),
         "themes[0].name",
-        "missing key",
+        "missing required key",
     ),
     (
         "duplicate question id",
@@ -441,13 +446,13 @@ MALFORMATIONS = [
         "bad question id",
         lambda d: d["themes"][0]["questions"][1].update(id="2.1.1"),
         "themes[0].questions[1].id",
-        "bad id",
+        "not a valid id",
     ),
     (
         "question id with space",
         lambda d: d["themes"][0]["questions"][1].update(id="Q 2"),
         "themes[0].questions[1].id",
-        "bad id",
+        "not a valid id",
     ),
     (
         "question id ends _comment",
@@ -465,13 +470,13 @@ MALFORMATIONS = [
         "question id not text",
         lambda d: d["themes"][0]["questions"][1].update(id=7),
         "themes[0].questions[1].id",
-        "bad id",
+        "not a valid id",
     ),
     (
         "question missing text",
         lambda d: d["themes"][1]["questions"][1].pop("text"),
         "themes[1].questions[1].text",
-        "missing key",
+        "missing required key",
     ),
     (
         "question misspelt key",
@@ -513,7 +518,7 @@ MALFORMATIONS = [
         "questions missing",
         lambda d: d["themes"][1].pop("questions"),
         "themes[1].questions",
-        "missing key",
+        "missing required key",
     ),
     (
         "question not a mapping",
@@ -531,7 +536,7 @@ MALFORMATIONS = [
         "bad case type id",
         lambda d: d["case_types"][1].update(id="YRO"),
         "case_types[1].id",
-        "bad id",
+        "not a valid id",
     ),
     (
         "alias naming two case types",
@@ -549,7 +554,7 @@ MALFORMATIONS = [
         "case type missing label",
         lambda d: d["case_types"][2].pop("label"),
         "case_types[2].label",
-        "missing key",
+        "missing required key",
     ),
     (
         "bands not descending",
@@ -624,8 +629,8 @@ def test_problem_names_value_and_expectation(tmp_path):
     # the line of the applies_to key in the written file
     lines = (tmp_path / "bad.yaml").read_text().splitlines()
     line = next(i for i, text in enumerate(lines, start=1) if text.strip() == "applies_to:")
-    assert problem.message.startswith(f"line {line}:")
-    assert "themes[0].questions[2].applies_to" in str(problem)
+    assert problem.line == line
+    assert f"line {line}, themes[0].questions[2].applies_to: error:" in str(problem)
 
 
 def test_several_faults_reported_at_once(tmp_path):
@@ -665,7 +670,12 @@ def test_mini_hmip_loads():
 
 
 OVERALL_MALFORMATIONS = [
-    ("max_points missing", lambda o: o.pop("max_points"), "overall.max_points", "missing key"),
+    (
+        "max_points missing",
+        lambda o: o.pop("max_points"),
+        "overall.max_points",
+        "missing required key",
+    ),
     ("max_points text", lambda o: o.update(max_points="36"), "overall.max_points", "whole number"),
     ("max_points wrong", lambda o: o.update(max_points=36), "overall.max_points", "not the most"),
     (
@@ -696,7 +706,7 @@ OVERALL_MALFORMATIONS = [
         "band missing label",
         lambda o: o["bands"][1].pop("label"),
         "overall.bands[1].label",
-        "missing key",
+        "missing required key",
     ),
     ("bands empty", lambda o: o.update(bands=[]), "overall.bands", "not a non-empty list"),
     (
@@ -711,7 +721,7 @@ OVERALL_MALFORMATIONS = [
         "overall.organisational_standards[1].id",
         "duplicate",
     ),
-    ("overall not a mapping", lambda o: o.clear(), "overall.max_points", "missing key"),
+    ("overall not a mapping", lambda o: o.clear(), "overall.max_points", "missing required key"),
 ]
 
 

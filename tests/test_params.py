@@ -89,7 +89,8 @@ def test_optional_keys_may_be_left_out(root: Path) -> None:
 
 
 def test_unquoted_yaml_date_and_numeric_standard_ids_are_read_as_meant(root: Path) -> None:
-    text = yaml.safe_dump(valid(audit_date=..., audit_end_date=...), sort_keys=False)
+    values = valid(audit_date=..., audit_end_date=..., organisational_ratings=...)
+    text = yaml.safe_dump(values, sort_keys=False)
     text += "audit_date: 2016-03-21\norganisational_ratings: {1.1: Good, 1.2: good}\n"
     params = load_params(write(root, "a", text))
     assert params.audit_date == "2016-03-21"
@@ -154,7 +155,8 @@ def test_yaml_syntax_error_names_the_line(root: Path) -> None:
     with pytest.raises(ParamsError) as caught:
         load_params(path)
     [problem] = caught.value.problems
-    assert "not valid YAML" in problem.message and problem.cell.startswith("line ")
+    assert "not valid YAML" in problem.message and problem.line == 3
+    assert str(problem).startswith("params/a.yaml: line 3, column 1: error: not valid YAML")
 
 
 def test_missing_and_non_mapping_files(root: Path) -> None:

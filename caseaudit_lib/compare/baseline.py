@@ -22,16 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from caseaudit_lib.config.params import (
-    AuditParams,
-    FieldChecker,
-    load_params,
-    one_of,
-    read_yaml_mapping,
-    show_value,
-)
+from caseaudit_lib.config.checks import caseload_covers, check_caseload
+from caseaudit_lib.config.params import AuditParams, load_params, raise_if_caseload_too_small
 from caseaudit_lib.errors import ParamsError, Problem
-from caseaudit_lib.paths import resolve
+from caseaudit_lib.paths import display_path, resolve
+from caseaudit_lib.yaml_fields import NO_VALUE, FieldChecker, one_of, read_yaml_mapping, show_value
 
 if TYPE_CHECKING:
     from caseaudit_lib.framework.model import Framework
@@ -94,6 +89,7 @@ class Baseline:
     data_file: str | None = None
     params: AuditParams | None = None
     warnings: tuple[Problem, ...] = ()
+    lines: Mapping[str, int] = field(default_factory=dict, repr=False)  # of each key, for problems
 
     def judgements_for_theme(self, theme_id: str) -> list[tuple[str, str | None]]:
         """Return ``(area label, judgement or None)`` for each judged area covering a theme."""
@@ -131,6 +127,7 @@ class Baseline:
             where = self.params_file or f"earlier audit {params.audit_id}"
             privacy = PrivacyConfig.from_params(params.to_dict()["privacy"], file=where)
             audit = load_audit(params.data_path, params.framework, privacy=privacy)
+            raise_if_caseload_too_small(params, audit.n_cases)
             return score_audit(
                 audit,
                 audit_id=params.audit_id,
@@ -138,6 +135,10 @@ class Baseline:
                 organisational_ratings=dict(params.organisational_ratings) or None,
             )
         audit = load_audit(resolve(self.data_file), self.framework)
+        c = FieldChecker(display_path(self.path) if self.path else self.id, self.lines)
+        caseload_covers(c, "caseload", self.caseload, audit.n_cases, str(self.data_file))
+        if c.problems:
+            raise ParamsError(c.problems)
         return score_audit(audit, audit_id=self.id, caseload=self.caseload)
 
 
@@ -169,18 +170,17 @@ def _counts(
                 c.fault(f"{key}.pct", stated, "does not match the counts", f"{pct:.1f}")
         return {"n_applicable": n_app, "n_sufficient": n_suf, "pct": pct}
     if not has_pct:
-        c.fault(key, None, "no figures", "n_applicable and n_sufficient, or pct and n")
+        c.fault(key, NO_VALUE, "no figures", "n_applicable and n_sufficient, or pct and n")
         return None
     pct = c.percentage(f"{key}.pct", entry.get("pct"))
     if "n" not in entry:
         if pct is not None:
             warnings.append(
-                Problem(
+                c.problem(
                     "warning",
-                    c.source,
+                    key,
                     "a percentage without its number of cases: the change is shown, "
                     "but it cannot be tested against chance",
-                    cell=key,
                 )
             )
             return {"n_applicable": math.nan, "n_sufficient": math.nan, "pct": pct}
@@ -190,14 +190,13 @@ def _counts(
         return None
     n_suf = round(pct * n / 100)
     warnings.append(
-        Problem(
+        c.problem(
             "warning",
-            c.source,
+            key,
             f"n_sufficient derived from pct and n: {pct:g}% of {n} is {n_suf} "
             f"(rounded; {100 * n_suf / n:.1f}% used)"
             if n
             else "n is 0: no data",
-            cell=key,
         )
     )
     return {"n_applicable": n, "n_sufficient": n_suf, "pct": 100 * n_suf / n if n else math.nan}
@@ -306,8 +305,8 @@ def load_baseline(
         ParamsError: one problem per fault, all at once.
 
     """
-    values, source = read_yaml_mapping(path, "baseline file")
-    c = FieldChecker(source, check_files)
+    doc = read_yaml_mapping(path, "baseline file")
+    values, c = doc.values, doc.checker(check_files=check_files)
     c.required("", values, COMMON_KEYS)
     kind = values.get("kind")
     if "kind" in values and kind not in KINDS:
@@ -326,7 +325,7 @@ def load_baseline(
         "kind": kind,
         "path": resolve(path),
         "framework": c.text("framework", values.get("framework"), optional=True),
-        "caseload": c.caseload("caseload", values.get("caseload")),
+        "caseload": check_caseload(c, "caseload", values.get("caseload")),
     }
     warnings: list[Problem] = []
     if kind == "percentages":
@@ -335,7 +334,7 @@ def load_baseline(
             c, "questions", values.get("questions"), "question_id", warnings
         )
         if kw["themes"].empty and kw["questions"].empty and "themes" not in values:
-            c.fault("themes", None, "no figures", "a list of themes with their counts")
+            c.fault("themes", NO_VALUE, "no figures", "a list of themes with their counts")
         if kw["caseload"] is not None:
             for table, key in ((kw["themes"], "themes"), (kw["questions"], "questions")):
                 for row_id in table.index[table["n_applicable"] > kw["caseload"]]:
@@ -356,7 +355,8 @@ def load_baseline(
         kw["params_file"] = c.path("params", values.get("params"), optional=True)
         kw["data_file"] = c.path("data_file", values.get("data_file"), optional=True)
         if ("params" in values) == ("data_file" in values):
-            c.fault(None, None, "give either params or data_file (with framework)", None)
+            message = "give either params or data_file (with framework)"
+            c.fault(None, NO_VALUE, message, line=c.line_of("kind"))
         elif "data_file" in values and kw["framework"] is None:
             c.required("", values, ["framework"])
     if framework is not None and not c.problems:
@@ -366,7 +366,7 @@ def load_baseline(
         _check_ids(c, framework, kw["framework"], kw)
     if c.problems:
         raise ParamsError(c.problems)
-    return Baseline(**kw, warnings=tuple(warnings))
+    return Baseline(**kw, warnings=tuple(warnings), lines=doc.lines)
 
 
 def baseline_from_params(params: AuditParams, path: str | Path | None = None) -> Baseline:

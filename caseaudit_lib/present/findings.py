@@ -17,14 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from caseaudit_lib.config.params import (
-    AuditParams,
-    FieldChecker,
-    earlier_chain,
-    one_of,
-    read_yaml_mapping,
-)
+from caseaudit_lib.config.params import AuditParams, earlier_chain
 from caseaudit_lib.errors import ParamsError
+from caseaudit_lib.yaml_fields import FieldChecker, one_of, read_yaml_mapping
 
 if TYPE_CHECKING:
     from caseaudit_lib.framework.model import Framework
@@ -191,8 +186,8 @@ def load_findings(
         ParamsError: one problem per fault, all at once.
 
     """
-    values, source = read_yaml_mapping(path, "findings file")
-    c = FieldChecker(source)
+    doc = read_yaml_mapping(path, "findings file")
+    values, source, c = doc.values, doc.source, doc.checker()
     c.unknown_keys("", values, TOP_KEYS)
     theme_ids = [t.id for t in framework.themes] if framework is not None else None
     file_audit = c.text("audit_id", values.get("audit_id"), optional=True)
