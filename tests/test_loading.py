@@ -13,7 +13,7 @@ from caseaudit_lib.audit.loading import Audit, load_audit, validate_file
 from caseaudit_lib.errors import AuditDataError
 from caseaudit_lib.framework.model import load_framework
 from caseaudit_lib.load.answers import ANSWER_DTYPE, SPELLINGS
-from caseaudit_lib.load.reading import find_header_row, read_audit_sheet, read_sheets
+from caseaudit_lib.load.reading import find_header_row, iter_sheets, read_audit_sheet
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig, pseudonymise
 
 SALT = b"loading-tests"
@@ -152,7 +152,7 @@ def test_header_found_below_wording_rows_and_after_other_sheets(tmp_path):
     sheet = read_audit_sheet(path)
     assert (sheet.name, sheet.header_row) == ("Answers", 3)
     assert sheet.grid.iloc[4, 0] == "K-101"
-    assert [s.name for s in read_sheets(path)] == ["Guidance", "Answers"]
+    assert [s.name for s in iter_sheets(path)] == ["Guidance", "Answers"]
 
 
 def test_header_must_be_in_top_five_rows(tmp_path):

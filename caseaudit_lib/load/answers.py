@@ -50,8 +50,3 @@ def normalise_answers(raw: pd.Series | np.ndarray) -> pd.Categorical:
     levels = folded.map(SPELLINGS)
     level_codes = pd.Categorical(levels, dtype=ANSWER_DTYPE).codes
     return pd.Categorical.from_codes(level_codes[codes], dtype=ANSWER_DTYPE)
-
-
-def is_answer(raw: str) -> bool:
-    """Return whether one text is a known answer spelling (blank counts as one)."""
-    return raw.strip().lower() in SPELLINGS

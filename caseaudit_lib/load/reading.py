@@ -140,11 +140,6 @@ def iter_sheets(path: str | os.PathLike[str]) -> Iterator[RawSheet]:
         yield RawSheet(file, str(name), grid, find_header_row(grid))
 
 
-def read_sheets(path: str | os.PathLike[str]) -> list[RawSheet]:
-    """Return every sheet of a file as a raw grid (see :func:`iter_sheets`)."""
-    return list(iter_sheets(path))
-
-
 def read_audit_sheet(path: str | os.PathLike[str]) -> RawSheet:
     """Return the first sheet of a file whose top five rows hold a ``case_id`` header cell.
 

@@ -16,7 +16,12 @@ import pandas as pd
 
 from caseaudit_lib.score.agreement import agreement_scores
 from caseaudit_lib.score.counts import check_caseload, first_answers, percent, population
-from caseaudit_lib.score.intervals import newcombe_diff, wilson, wilson_effective
+from caseaudit_lib.score.intervals import (
+    newcombe_diff,
+    wilson,
+    wilson_clustered,
+    wilson_effective,
+)
 from caseaudit_lib.score.ratings import ratings, standard_scores
 from caseaudit_lib.score.theme_rules import mean_of_questions, pooled, weakest_key_question
 
@@ -160,12 +165,17 @@ def theme_scores(
                     "ci_high_pct": float(q_row["ci_high_pct"]),
                 }
         else:
-            result = (
-                pooled(theme_answers)
-                if theme.scoring == "pooled"
-                else mean_of_questions(theme_answers, q_table)
-            )
-            low, high = wilson_effective(result.pop("clustered"), population_cases=population_cases)
+            if theme.scoring == "pooled":
+                result = pooled(theme_answers)
+                del result["clustered"]
+                low, high, _ = wilson_clustered(
+                    *result.pop("by_case"), population_cases=population_cases
+                )
+            else:
+                result = mean_of_questions(theme_answers, q_table)
+                low, high = wilson_effective(
+                    result.pop("clustered"), population_cases=population_cases
+                )
             row |= result | {"ci_low_pct": 100 * low, "ci_high_pct": 100 * high}
         rows.append(row)
     table = pd.DataFrame(rows, columns=[c for c in THEME_COLUMNS if "rating" not in c])
@@ -252,6 +262,7 @@ def score_audit(
     audit_id: str,
     caseload: int | None = None,
     organisational_ratings: dict[str, str] | None = None,
+    source: str = "",
 ) -> AuditScores:
     """Return every score table of an audit.
 
@@ -260,6 +271,7 @@ def score_audit(
         audit_id: written into every table's ``audit_id`` column.
         caseload: cases open at the service, for the finite population correction; None for none.
         organisational_ratings: HMIP organisational standard id -> rating label, from params.
+        source: the params file the caseload and ratings come from, named in errors.
 
     Raises:
         ParamsError: caseload below the number of cases audited, or unknown ratings.
@@ -270,7 +282,9 @@ def score_audit(
     themes = theme_scores(
         answers, framework, audit_id=audit_id, caseload=caseload, questions=questions
     )
-    standards, overall, reason = standard_scores(framework, themes, organisational_ratings)
+    standards, overall, reason = standard_scores(
+        framework, themes, organisational_ratings, source=source
+    )
     return AuditScores(
         audit_id=audit_id,
         questions=questions,

@@ -86,7 +86,11 @@ def per_case(theme_answers: pd.DataFrame) -> pd.DataFrame:
 
 
 def pooled(theme_answers: pd.DataFrame) -> dict[str, Any]:
-    """Return the pooled score of a set of answers (``first_answers`` rows), clustered by case."""
+    """Return the pooled score of a set of answers (``first_answers`` rows), clustered by case.
+
+    ``by_case`` holds the sufficient and scored answers of each case, for ``wilson_clustered``;
+    ``clustered`` their effective sample, for differences between two pooled scores.
+    """
     by_case = per_case(theme_answers)
     n_app, n_suf = int(by_case["scored"].sum()), int(by_case["sufficient"].sum())
     return {
@@ -95,6 +99,7 @@ def pooled(theme_answers: pd.DataFrame) -> dict[str, Any]:
         "n_sufficient": n_suf,
         "score_pct": float(rule_scores("pooled", [[n_app]], [[n_suf]])[0]),
         "clustered": effective_n_clustered(by_case["sufficient"], by_case["scored"]),
+        "by_case": (by_case["sufficient"].to_numpy(), by_case["scored"].to_numpy()),
     }
 
 
