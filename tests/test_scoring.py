@@ -16,7 +16,12 @@ from caseaudit_lib.load.answers import (
     NOT_SUFFICIENT,
     SUFFICIENT,
 )
-from caseaudit_lib.score.intervals import effective_n_linearised, wilson, wilson_clustered
+from caseaudit_lib.score.intervals import (
+    effective_n_linearised,
+    wilson,
+    wilson_clustered,
+    wilson_effective,
+)
 from caseaudit_lib.score.scoring import (
     AUDITOR_COLUMNS,
     CASE_COLUMNS,
@@ -197,7 +202,7 @@ def test_theme_rules():
         ((1 - p4) / 4 + (0 - p5) / 3) / 2,
     ]
     cc = effective_n_linearised((p4 + p5) / 2, z, 7)
-    low, high = wilson(cc.count, cc.nobs)
+    low, high = wilson_effective(cc)  # t with 3 df: 4 cases
     assert (mean.ci_low_pct, mean.ci_high_pct) == pytest.approx((100 * low, 100 * high))
 
     weakest = by(t, "theme_id", "t3")
@@ -241,6 +246,30 @@ def test_fpc_narrows_and_collapses_when_every_case_read():
     assert q3.ci_low_pct == pytest.approx(100 * wilson(1, 2, population=20)[0])
     themes = theme_scores(ANSWERS, FW, audit_id="x", caseload=4)
     assert by(themes, "theme_id", "t1").ci_low_pct == pytest.approx(200 / 3)
+    assert by(themes, "theme_id", "t1").ci_high_pct == pytest.approx(200 / 3)
+
+
+def test_a_census_treats_themes_as_questions():
+    # Caseload 4 = the 4 cases read. t1's answers are all given: it collapses, as its
+    # questions do. t2 holds Q5's blank: 7 of the 8 applicable answers read (f = 7/8), so,
+    # like Q5, it stays open, its clustered variance times 1 - f.
+    qs = question_scores(ANSWERS, FW, audit_id="x", caseload=4)
+    ts = theme_scores(ANSWERS, FW, audit_id="x", caseload=4, questions=qs)
+    for qid in ("Q1", "Q2", "Q3"):
+        q = by(qs, "question_id", qid)
+        assert q.ci_low_pct == pytest.approx(q.score_pct) == pytest.approx(q.ci_high_pct)
+    t2 = by(ts, "theme_id", "t2")
+    assert t2.ci_low_pct < t2.score_pct < t2.ci_high_pct
+    p4, p5 = 3 / 4, 1 / 3
+    z = [
+        ((1 - p4) / 4 + (0 - p5) / 3) / 2,
+        ((1 - p4) / 4 + (1 - p5) / 3) / 2,
+        ((0 - p4) / 4) / 2,
+        ((1 - p4) / 4 + (0 - p5) / 3) / 2,
+    ]
+    cc = effective_n_linearised((p4 + p5) / 2, z, 7)
+    low, high = wilson_effective(cc, sampling_fraction=7 / 8)
+    assert (t2.ci_low_pct, t2.ci_high_pct) == pytest.approx((100 * low, 100 * high))
 
 
 def test_caseload_below_sample_is_a_params_error():

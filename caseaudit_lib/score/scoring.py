@@ -113,6 +113,19 @@ def question_scores(
     return table[QUESTION_COLUMNS]
 
 
+def _answers_read(theme_answers: pd.DataFrame, caseload: int | None, n_cases: int) -> float:
+    """Return the share of the population's applicable answers that were read (NaN: no FPC).
+
+    The same sampling fraction as a question's: the answers scored over the answers the
+    caseload is estimated to hold (scored and not answered, scaled from the sample), so that
+    a census with every answer given collapses both, and a blank keeps both open.
+    """
+    n_scored = int(theme_answers["scored"].sum())
+    applying = n_scored + int(theme_answers["not_answered"].sum())
+    answers = float(population(caseload, applying, n_cases))
+    return n_scored / answers if n_scored and answers > 0 else float("nan")
+
+
 def theme_scores(
     answers: pd.DataFrame,
     framework: Framework,
@@ -145,8 +158,7 @@ def theme_scores(
     for theme in framework.themes:
         theme_answers = first[first["theme_id"] == theme.id]
         q_table = questions[questions["theme_id"] == theme.id]
-        applying = theme_answers.loc[theme_answers["not_applicable"] == 0, "case_id"].nunique()
-        population_cases = float(population(caseload, applying, n_cases_total))
+        fraction = _answers_read(theme_answers, caseload, n_cases_total)
         row: dict[str, Any] = {"audit_id": audit_id, "theme_id": theme.id, "theme": theme.name}
         row["scoring"] = theme.scoring
         if theme.scoring == "weakest_key_question":
@@ -168,14 +180,10 @@ def theme_scores(
             if theme.scoring == "pooled":
                 result = pooled(theme_answers)
                 del result["clustered"]
-                low, high, _ = wilson_clustered(
-                    *result.pop("by_case"), population_cases=population_cases
-                )
+                low, high, _ = wilson_clustered(*result.pop("by_case"), sampling_fraction=fraction)
             else:
                 result = mean_of_questions(theme_answers, q_table)
-                low, high = wilson_effective(
-                    result.pop("clustered"), population_cases=population_cases
-                )
+                low, high = wilson_effective(result.pop("clustered"), sampling_fraction=fraction)
             row |= result | {"ci_low_pct": 100 * low, "ci_high_pct": 100 * high}
         rows.append(row)
     table = pd.DataFrame(rows, columns=[c for c in THEME_COLUMNS if "rating" not in c])
