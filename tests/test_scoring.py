@@ -16,6 +16,7 @@ from caseaudit_lib.load.answers import (
     NOT_SUFFICIENT,
     SUFFICIENT,
 )
+from caseaudit_lib.score.counts import first_answers
 from caseaudit_lib.score.intervals import (
     effective_n_linearised,
     wilson,
@@ -33,6 +34,7 @@ from caseaudit_lib.score.scoring import (
     score_audit,
     theme_scores,
 )
+from caseaudit_lib.score.theme_rules import rule_scores, scores_without_each_case, theme_grid
 
 BANDS = (
     Band("Outstanding", 80, 3),
@@ -452,3 +454,27 @@ def test_end_to_end_with_load_audit(tmp_path, monkeypatch):
     assert agreement.loc["all", "n_pairs"] == 5
     assert agreement.loc["all", "pct_agreement"] == pytest.approx(80)
     assert "k1" not in set(scores.cases["case_id"])  # pseudonymised
+
+
+def test_leaving_a_case_out_rescored_by_the_one_rule():
+    # The views' "cases that drag a theme down" and the score table use one rule: the score
+    # without each case, from the case x question grid, equals theme_scores without that case.
+    first = first_answers(ANSWERS)
+    for theme in FW.themes[:3]:
+        scored, sufficient = theme_grid(first, theme.id)
+        without = scores_without_each_case(theme, scored, sufficient)
+        for case_id, value in zip(scored.index, without, strict=True):
+            rest = ANSWERS[ANSWERS["case_id"] != case_id]
+            expected = by(theme_scores(rest, FW, audit_id="x"), "theme_id", theme.id).score_pct
+            assert value == pytest.approx(expected, nan_ok=True), (theme.id, case_id)
+
+
+def test_rule_scores_by_hand():
+    a, s = [[4, 3, 0], [2, 0, 1]], [[3, 1, 0], [1, 0, 0]]
+    assert rule_scores("pooled", a, s) == pytest.approx([400 / 7, 100 / 3])
+    assert rule_scores("mean_of_questions", a, s) == pytest.approx([(75 + 100 / 3) / 2, 25])
+    key = [True, True, False]
+    assert rule_scores("weakest_key_question", a, s, key) == pytest.approx([100 / 3, 50])
+    assert np.isnan(rule_scores("weakest_key_question", [[0, 0, 1]], [[0, 0, 1]], key)[0])
+    with pytest.raises(ValueError, match="unknown theme scoring rule"):
+        rule_scores("median", a, s)
