@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm, t
+from scipy.stats import norm
+from scipy.stats import t as student_t
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 ArrayLike = float | int | np.ndarray | pd.Series
@@ -275,7 +276,7 @@ def korn_graubard(clustered: ClusteredCount, *, alpha: float = 0.05) -> Clustere
     if k < 2 or clustered.nobs <= 0 or not np.isfinite(clustered.nobs):
         return clustered
     q = 1 - alpha / 2
-    shrink = float((norm.ppf(q) / t.ppf(q, k - 1)) ** 2)
+    shrink = float((norm.ppf(q) / student_t.ppf(q, k - 1)) ** 2)
     nobs = clustered.nobs * shrink
     return ClusteredCount(clustered.count * shrink, nobs, float(clustered.deff / shrink), k)
 
