@@ -1,7 +1,8 @@
 """One audit from its params file to every number the notebooks and the report show.
 
-load → validate → pseudonymise (``load_audit``) → score (``score_audit``) → compare with the
-baselines and the latest earlier audit (``compare_all``) → trend over every audit of the service.
+load → validate → pseudonymise → score (``score.from_params.load_and_score``, the same for
+earlier audits) → compare with the baselines and the latest earlier audit (``compare_all``) →
+trend over every audit of the service. ``privacy_config`` is re-exported for the build.
 """
 
 from __future__ import annotations
@@ -11,20 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from caseaudit_lib.audit.loading import Audit, load_audit
+from caseaudit_lib.audit.loading import Audit
 from caseaudit_lib.compare.baseline import Baseline, baseline_from_params, load_baseline
 from caseaudit_lib.compare.comparison import compare_all, compare_questions, trend
-from caseaudit_lib.config.params import (
-    AuditParams,
-    earlier_chain,
-    load_params,
-    raise_if_caseload_too_small,
-)
-from caseaudit_lib.errors import AuditDataError, ParamsError, Problem
-from caseaudit_lib.framework.model import Framework, load_framework
-from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
-from caseaudit_lib.score.scoring import AuditScores, score_audit
-from caseaudit_lib.yaml_fields import locate
+from caseaudit_lib.config.params import AuditParams, earlier_chain, load_params
+from caseaudit_lib.framework.model import Framework
+from caseaudit_lib.score.from_params import load_and_score, privacy_config
+from caseaudit_lib.score.scoring import AuditScores
+
+__all__ = ["AuditResults", "privacy_config", "score_params"]
 
 
 @dataclass
@@ -49,32 +45,11 @@ class AuditResults:
         return self.earlier_scores[-1] if self.earlier_scores else None
 
 
-def privacy_config(params: AuditParams) -> PrivacyConfig:
-    """Return the privacy settings of an audit's params."""
-    source = params.source or f"params/{params.audit_id}.yaml"
-    try:
-        return PrivacyConfig.from_params(params.to_dict()["privacy"], file=source)
-    except ParamsError as exc:  # e.g. privacy.drop names case_id: give the problem its line
-        raise ParamsError(locate(exc.problems, source, params.lines)) from None
-
-
 def score_params(params: AuditParams | str | Path) -> AuditResults:
     """Load, score and compare one audit given its params (or its params file)."""
     if not isinstance(params, AuditParams):
         params = load_params(params)
-    framework = load_framework(params.framework)
-    audit = load_audit(params.data_path, framework, privacy=privacy_config(params))
-    if audit.n_cases == 0:
-        raise AuditDataError(
-            [Problem("error", str(params.data_file), "no cases to score: the form is blank")]
-        )
-    raise_if_caseload_too_small(params, audit.n_cases)
-    scores = score_audit(
-        audit,
-        audit_id=params.audit_id,
-        caseload=params.caseload,
-        organisational_ratings=dict(params.organisational_ratings) or None,
-    )
+    framework, audit, scores = load_and_score(params)
     baselines = [load_baseline(path) for path in params.baseline_paths]
     earlier = earlier_chain(params)
     earlier_scores = [baseline_from_params(p).scores() for p in earlier]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseaudit_lib.compare.baseline import Baseline, JudgedArea, _count_table
+from caseaudit_lib.compare.baseline import Baseline, JudgedArea, count_table
 from caseaudit_lib.compare.comparison import (
     COMPARISON_COLUMNS,
     DECLINED,
@@ -96,8 +96,8 @@ def percentages(rows: list[dict], caseload: int | None = None, questions=()) -> 
         service="Bromley YOS",
         kind="percentages",
         caseload=caseload,
-        themes=_count_table("theme_id", rows),
-        questions=_count_table("question_id", list(questions)),
+        themes=count_table("theme_id", rows),
+        questions=count_table("question_id", list(questions)),
     )
 
 

@@ -16,6 +16,7 @@ from caseaudit_lib.framework.model import (
     load_framework,
     parse_framework,
 )
+from caseaudit_lib.score.ratings import hmip_points, overall_band
 
 DATA = Path(__file__).parent / "data" / "frameworks"
 MINI = DATA / "mini.yaml"
@@ -160,17 +161,17 @@ def test_hmip_overall_rule(hmip):
     ]
     # 7 case standards + 5 organisational standards, 3 points each
     assert (len(hmip.themes) + len(overall.organisational_standards)) * 3 == 36
-    assert overall.rating(33) == "Outstanding"
-    assert overall.rating(31) == "Outstanding"
-    assert overall.rating(30) == "Good"
-    assert overall.rating(19) == "Good"
-    assert overall.rating(18) == "Requires improvement"
-    assert overall.rating(7) == "Requires improvement"
-    assert overall.rating(6) == "Inadequate"
-    assert overall.rating(0) == "Inadequate"
-    assert overall.rating(None) is None
-    assert overall.rating(float("nan")) is None
-    assert [hmip.rating_points(b.label) for b in hmip.bands] == [3, 2, 1, 0]
+    assert overall_band(33, overall) == "Outstanding"
+    assert overall_band(31, overall) == "Outstanding"
+    assert overall_band(30, overall) == "Good"
+    assert overall_band(19, overall) == "Good"
+    assert overall_band(18, overall) == "Requires improvement"
+    assert overall_band(7, overall) == "Requires improvement"
+    assert overall_band(6, overall) == "Inadequate"
+    assert overall_band(0, overall) == "Inadequate"
+    assert overall_band(None, overall) is None
+    assert overall_band(float("nan"), overall) is None
+    assert [hmip_points(b.label, hmip.bands) for b in hmip.bands] == [3, 2, 1, 0]
 
 
 def test_hmip_applicability(hmip):
@@ -237,44 +238,6 @@ def test_unknown_ids_raise_key_error(mini):
         mini.theme("nope")
     with pytest.raises(KeyError, match="dto"):
         mini.applies("Q1", "dto")
-    with pytest.raises(KeyError, match="Superb"):
-        mini.rating_points("Superb")
-
-
-@pytest.mark.parametrize(
-    ("pct", "label"),
-    [
-        (100, "Outstanding"),
-        (80, "Outstanding"),
-        (80.0, "Outstanding"),
-        (79.9, "Good"),
-        (65, "Good"),
-        (64.99, "Requires improvement"),
-        (50, "Requires improvement"),
-        (49.99, "Inadequate"),
-        (0, "Inadequate"),
-        (None, None),
-        (float("nan"), None),
-    ],
-)
-def test_rating_boundaries(mini, pct, label):
-    assert mini.rating(pct) == label
-
-
-def test_rating_is_not_fooled_by_floating_point(mini):
-    # a true 80% or 65% can arrive a hair below after division; it keeps its band
-    assert mini.rating(80 - 1e-12) == "Outstanding"
-    assert mini.rating(64.999999999999) == "Good"
-    # a real shortfall is still a shortfall
-    assert mini.rating(79.9999) == "Good"
-    assert mini.rating(16 / 20 * 100) == "Outstanding"
-
-
-def test_rating_points(mini):
-    assert mini.rating_points("Outstanding") == 3
-    assert mini.rating_points(" good ") == 2
-    assert mini.rating_points("Inadequate") == 0
-    assert mini.rating_points(None) is None
 
 
 @pytest.mark.parametrize(
@@ -666,7 +629,7 @@ def test_mini_hmip_loads():
     assert fw.overall.max_points == 12
     assert fw.theme("court_assessment").scoring == "weakest_key_question"
     assert fw.question("N1").key is False
-    assert fw.overall.rating(9) == "Good"
+    assert overall_band(9, fw.overall) == "Good"
 
 
 OVERALL_MALFORMATIONS = [

@@ -10,9 +10,11 @@ from scipy.stats import norm
 from caseaudit_lib.score.intervals import (
     effective_n_clustered,
     fpc_effective,
+    korn_graubard,
     newcombe_diff,
     wilson,
     wilson_clustered,
+    wilson_effective,
 )
 
 
@@ -145,8 +147,10 @@ def test_design_effect_floor_and_edges():
     # Every case half sufficient: no between-case variation, deff floored at 1.
     cc = effective_n_clustered([2, 2, 2], [4, 4, 4])
     assert cc.deff == 1 and cc.nobs == 12
-    # All sufficient: deff 1; one case: one effective observation; no cases: n 0.
-    assert effective_n_clustered([3, 4], [3, 4]).deff == 1
+    # All sufficient: no variance to estimate, so the bound holds: one effective answer per
+    # case (2 cases, 7 answers: n_eff 2, deff 3.5); one case: one; no cases: n 0.
+    edge = effective_n_clustered([3, 4], [3, 4])
+    assert (edge.nobs, edge.count, edge.deff) == (2, 2, 3.5)
     one = effective_n_clustered([2], [5])
     assert one.nobs == pytest.approx(1) and one.count == pytest.approx(0.4)
     assert effective_n_clustered([0], [0]).nobs == 0
@@ -160,9 +164,88 @@ def test_design_effect_capped_at_cluster_size():
 
 def test_wilson_clustered_fpc_on_cases():
     low, high, cc = wilson_clustered([3, 0, 4, 1], [4, 3, 4, 4])
-    assert (low, high) == pytest.approx(wilson(cc.count, cc.nobs))
+    # Korn-Graubard: t with 3 df (3.182446) for z (1.959964) is n_eff * (z / t)^2.
+    shrink = (1.959964 / 3.182446) ** 2
+    expected = wilson(cc.count * shrink, cc.nobs * shrink)
+    assert (low, high) == pytest.approx(expected, abs=1e-6)
     flow, fhigh, _ = wilson_clustered([3, 0, 4, 1], [4, 3, 4, 4], population_cases=16)
     assert low < flow < 8 / 15 < fhigh < high
     assert wilson_clustered([3, 0, 4, 1], [4, 3, 4, 4], population_cases=4)[:2] == pytest.approx(
         (8 / 15, 8 / 15)
     )
+
+
+Z, T19 = 1.959963984540054, 2.093024054408263  # z and t(19 df) at 97.5%
+
+
+def _wilson_by_hand(p: float, n: float, c: float) -> tuple[float, float]:
+    centre = (p + c**2 / (2 * n)) / (1 + c**2 / n)
+    half = c / (1 + c**2 / n) * math.sqrt(p * (1 - p) / n + c**2 / (4 * n**2))
+    return centre - half, centre + half
+
+
+def test_an_all_sufficient_theme_keeps_its_clustering():
+    # 20 cases of 6 answers, all sufficient: the variance is 0 whatever the clustering, so the
+    # effective sample is bounded by the cases (20, not 120), with t on 19 df: by hand,
+    # low = n / (n + t^2) = 20 / (20 + 2.093024^2) = 0.820319.
+    low, high, cc = wilson_clustered([6] * 20, [6] * 20)
+    assert (cc.nobs, cc.deff) == (20, 6)
+    assert low == pytest.approx(20 / (20 + T19**2), abs=1e-12)
+    assert low == pytest.approx(0.820319, abs=1e-6)
+    assert high == pytest.approx(1)
+    # Not near-certain any more (it was 96.9-100% as if 120 independent answers), and no
+    # narrower than a theme with one case at 0/6, which has information on the clustering.
+    low_one, high_one, one = wilson_clustered([6] * 19 + [0], [6] * 20)
+    assert low < 0.9 and low_one < low
+    # That theme: p = 114/120 = 0.95; the cluster variance gives p(1-p)/v = 19 effective
+    # answers, below the floor of one per case, so n_eff = 20 (deff 6) there too; t on 19 df.
+    p, mbar = 0.95, 6.0
+    v = (19 * (6 - p * 6) ** 2 + (0 - p * 6) ** 2) / (20 * 19 * mbar**2)
+    assert p * (1 - p) / v == pytest.approx(19)
+    n_eff = 20
+    assert one.nobs == n_eff
+    assert (low_one, high_one) == pytest.approx(_wilson_by_hand(p, n_eff, T19), abs=1e-9)
+    # All not sufficient mirrors it.
+    low0, high0, _ = wilson_clustered([0] * 20, [6] * 20)
+    assert (low0, high0) == pytest.approx((0, 1 - low), abs=1e-12)
+
+
+def test_korn_graubard_uses_t_with_k_minus_1_df():
+    cc = effective_n_clustered([3, 0, 4, 1], [4, 3, 4, 4])
+    adjusted = korn_graubard(cc)
+    assert adjusted.nobs == pytest.approx(cc.nobs * (Z / 3.182446305284263) ** 2)
+    assert adjusted.count / adjusted.nobs == pytest.approx(cc.count / cc.nobs)
+    assert wilson_effective(cc) == pytest.approx(
+        _wilson_by_hand(8 / 15, cc.nobs, 3.182446305284263), abs=1e-9
+    )
+    # One case: nothing to adjust (no degrees of freedom); it counts as one answer.
+    one = effective_n_clustered([2], [5])
+    assert korn_graubard(one) == one
+
+
+@pytest.mark.parametrize(("count", "nobs"), [(-1, 5), (6, 5), (1, -1)])
+def test_counts_out_of_range_are_errors(count, nobs):
+    with pytest.raises(ValueError, match="out of range"):
+        wilson(count, nobs)
+    with pytest.raises(ValueError, match="out of range"):
+        newcombe_diff(count, nobs, 1, 2)
+    with pytest.raises(ValueError, match="out of range"):
+        wilson_clustered([1, count], [2, nobs])
+
+
+def test_a_census_collapses_every_interval():
+    # Every case of the caseload read and every answer given: no sampling error is left.
+    for y, m in (([6] * 20, [6] * 20), ([3, 0, 4, 1], [4, 3, 4, 4])):
+        p = sum(y) / sum(m)
+        assert wilson_clustered(y, m, population_cases=len(y))[:2] == pytest.approx((p, p))
+        assert wilson_clustered(y, m, sampling_fraction=1.0)[:2] == pytest.approx((p, p))
+    assert wilson(3, 4, population=4) == (0.75, 0.75)
+    # Half the caseload: the variance is halved, so the effective sample doubles.
+    cc = effective_n_clustered([3, 0, 4, 1], [4, 3, 4, 4])
+    adjusted = korn_graubard(cc)
+    half = wilson_clustered([3, 0, 4, 1], [4, 3, 4, 4], population_cases=8)[:2]
+    assert half == pytest.approx(wilson(2 * adjusted.count, 2 * adjusted.nobs))
+    with pytest.raises(ValueError, match="not both"):
+        wilson_effective(cc, population_cases=8, sampling_fraction=0.5)
+    with pytest.raises(ValueError, match="outside"):
+        wilson_effective(cc, sampling_fraction=1.5)

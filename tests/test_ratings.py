@@ -1,17 +1,17 @@
 import math
 
+import pandas as pd
 import pytest
 
 from caseaudit_lib.errors import ParamsError
-from caseaudit_lib.framework.model import Band, OverallRule
+from caseaudit_lib.framework.model import Band, OverallRule, load_framework
 from caseaudit_lib.score.ratings import (
     canonical_label,
     hmip_points,
     overall_band,
-    points_total,
     rating,
-    rating_span,
     ratings,
+    standard_scores,
 )
 
 BANDS = (
@@ -59,11 +59,18 @@ def test_rating_order_of_bands_does_not_matter_and_below_all_is_lowest():
     assert rating(10, (Band("Pass", 50, None), Band("Fail", 20, None))) == "Fail"
 
 
-def test_ratings_series_and_span():
+def test_ratings_series():
     s = ratings([90, float("nan"), 40], BANDS)
     assert s.tolist() == ["Outstanding", None, "Inadequate"]
-    assert rating_span(43.3, 81.9, BANDS) == ("Inadequate", "Outstanding")
-    assert rating_span(None, None, BANDS) == (None, None)
+
+
+def test_rating_is_not_fooled_by_floating_point():
+    # a true 80% or 65% can arrive a hair below after division; it keeps its band
+    assert rating(80 - 1e-12, BANDS) == "Outstanding"
+    assert rating(64.999999999999, BANDS) == "Good"
+    # a real shortfall is still a shortfall
+    assert rating(79.9999, BANDS) == "Good"
+    assert rating(16 / 20 * 100, BANDS) == "Outstanding"
 
 
 def test_points_and_overall():
@@ -77,5 +84,31 @@ def test_points_and_overall():
     assert overall_band(31, OVERALL) == "Outstanding"
     assert overall_band(30, OVERALL) == "Good"
     assert overall_band(6, OVERALL) == "Inadequate"
+    assert overall_band(0, OVERALL) == "Inadequate"
+    assert overall_band(36, OVERALL) == "Outstanding"
     assert overall_band(None, OVERALL) is None
-    assert points_total({"a": "Good", "b": "Outstanding", "c": None}, BANDS) == 5
+    assert overall_band(math.nan, OVERALL) is None
+    assert [hmip_points(b.label, BANDS) for b in BANDS] == [3, 2, 1, 0]
+    assert hmip_points("inadequate", BANDS) == 0
+
+
+@pytest.mark.parametrize("total", [37, 36.5, -1])
+def test_a_total_no_band_can_hold_is_an_error(total):
+    with pytest.raises(ValueError, match="outside 0 to 36"):
+        overall_band(total, OVERALL)
+
+
+def test_an_unknown_rating_names_where_it_was_given():
+    with pytest.raises(ParamsError) as err:
+        hmip_points("Superb", BANDS, source="params/x.yaml", cell="organisational_ratings.1.1")
+    assert err.value.lines() == [
+        "params/x.yaml: organisational_ratings.1.1: error: unknown rating (found 'Superb'; "
+        "expected one of Outstanding, Good, Requires improvement, Inadequate)"
+    ]
+
+
+def test_standard_scores_locate_an_unknown_rating():
+    hmip = load_framework("hmip-youth-2021")
+    themes = pd.DataFrame({"theme_id": [t.id for t in hmip.themes], "rating": "Good"})
+    with pytest.raises(ParamsError, match=r"^params/x.yaml: organisational_ratings.1.2: "):
+        standard_scores(hmip, themes, {"1.2": "Superb"}, source="params/x.yaml")

@@ -16,7 +16,13 @@ from caseaudit_lib.load.answers import (
     NOT_SUFFICIENT,
     SUFFICIENT,
 )
-from caseaudit_lib.score.intervals import effective_n_linearised, wilson, wilson_clustered
+from caseaudit_lib.score.counts import first_answers
+from caseaudit_lib.score.intervals import (
+    effective_n_linearised,
+    wilson,
+    wilson_clustered,
+    wilson_effective,
+)
 from caseaudit_lib.score.scoring import (
     AUDITOR_COLUMNS,
     CASE_COLUMNS,
@@ -28,6 +34,7 @@ from caseaudit_lib.score.scoring import (
     score_audit,
     theme_scores,
 )
+from caseaudit_lib.score.theme_rules import rule_scores, scores_without_each_case, theme_grid
 
 BANDS = (
     Band("Outstanding", 80, 3),
@@ -197,7 +204,7 @@ def test_theme_rules():
         ((1 - p4) / 4 + (0 - p5) / 3) / 2,
     ]
     cc = effective_n_linearised((p4 + p5) / 2, z, 7)
-    low, high = wilson(cc.count, cc.nobs)
+    low, high = wilson_effective(cc)  # t with 3 df: 4 cases
     assert (mean.ci_low_pct, mean.ci_high_pct) == pytest.approx((100 * low, 100 * high))
 
     weakest = by(t, "theme_id", "t3")
@@ -241,6 +248,30 @@ def test_fpc_narrows_and_collapses_when_every_case_read():
     assert q3.ci_low_pct == pytest.approx(100 * wilson(1, 2, population=20)[0])
     themes = theme_scores(ANSWERS, FW, audit_id="x", caseload=4)
     assert by(themes, "theme_id", "t1").ci_low_pct == pytest.approx(200 / 3)
+    assert by(themes, "theme_id", "t1").ci_high_pct == pytest.approx(200 / 3)
+
+
+def test_a_census_treats_themes_as_questions():
+    # Caseload 4 = the 4 cases read. t1's answers are all given: it collapses, as its
+    # questions do. t2 holds Q5's blank: 7 of the 8 applicable answers read (f = 7/8), so,
+    # like Q5, it stays open, its clustered variance times 1 - f.
+    qs = question_scores(ANSWERS, FW, audit_id="x", caseload=4)
+    ts = theme_scores(ANSWERS, FW, audit_id="x", caseload=4, questions=qs)
+    for qid in ("Q1", "Q2", "Q3"):
+        q = by(qs, "question_id", qid)
+        assert q.ci_low_pct == pytest.approx(q.score_pct) == pytest.approx(q.ci_high_pct)
+    t2 = by(ts, "theme_id", "t2")
+    assert t2.ci_low_pct < t2.score_pct < t2.ci_high_pct
+    p4, p5 = 3 / 4, 1 / 3
+    z = [
+        ((1 - p4) / 4 + (0 - p5) / 3) / 2,
+        ((1 - p4) / 4 + (1 - p5) / 3) / 2,
+        ((0 - p4) / 4) / 2,
+        ((1 - p4) / 4 + (0 - p5) / 3) / 2,
+    ]
+    cc = effective_n_linearised((p4 + p5) / 2, z, 7)
+    low, high = wilson_effective(cc, sampling_fraction=7 / 8)
+    assert (t2.ci_low_pct, t2.ci_high_pct) == pytest.approx((100 * low, 100 * high))
 
 
 def test_caseload_below_sample_is_a_params_error():
@@ -423,3 +454,27 @@ def test_end_to_end_with_load_audit(tmp_path, monkeypatch):
     assert agreement.loc["all", "n_pairs"] == 5
     assert agreement.loc["all", "pct_agreement"] == pytest.approx(80)
     assert "k1" not in set(scores.cases["case_id"])  # pseudonymised
+
+
+def test_leaving_a_case_out_rescored_by_the_one_rule():
+    # The views' "cases that drag a theme down" and the score table use one rule: the score
+    # without each case, from the case x question grid, equals theme_scores without that case.
+    first = first_answers(ANSWERS)
+    for theme in FW.themes[:3]:
+        scored, sufficient = theme_grid(first, theme.id)
+        without = scores_without_each_case(theme, scored, sufficient)
+        for case_id, value in zip(scored.index, without, strict=True):
+            rest = ANSWERS[ANSWERS["case_id"] != case_id]
+            expected = by(theme_scores(rest, FW, audit_id="x"), "theme_id", theme.id).score_pct
+            assert value == pytest.approx(expected, nan_ok=True), (theme.id, case_id)
+
+
+def test_rule_scores_by_hand():
+    a, s = [[4, 3, 0], [2, 0, 1]], [[3, 1, 0], [1, 0, 0]]
+    assert rule_scores("pooled", a, s) == pytest.approx([400 / 7, 100 / 3])
+    assert rule_scores("mean_of_questions", a, s) == pytest.approx([(75 + 100 / 3) / 2, 25])
+    key = [True, True, False]
+    assert rule_scores("weakest_key_question", a, s, key) == pytest.approx([100 / 3, 50])
+    assert np.isnan(rule_scores("weakest_key_question", [[0, 0, 1]], [[0, 0, 1]], key)[0])
+    with pytest.raises(ValueError, match="unknown theme scoring rule"):
+        rule_scores("median", a, s)

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from caseaudit_lib.audit.loading import load_audit
-from caseaudit_lib.compare.baseline import Baseline, JudgedArea, _count_table
+from caseaudit_lib.compare.baseline import Baseline, JudgedArea, count_table
 from caseaudit_lib.compare.comparison import COMPARISON_COLUMNS, compare_all
 from caseaudit_lib.export.tables import write_score_tables
 from caseaudit_lib.framework.model import load_framework
@@ -45,7 +45,7 @@ def comparison(scores) -> pd.DataFrame:
     percentages = Baseline(
         id="hmip-2012", title="t", date="2012-03-01", source="s", service="x",
         kind="percentages",
-        themes=_count_table("theme_id", [
+        themes=count_table("theme_id", [
             {"theme_id": "assessment", "label": "A", "n_applicable": 20, "n_sufficient": 12,
              "pct": 60.0},
         ]),

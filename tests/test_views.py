@@ -171,7 +171,10 @@ def test_comparison_tables(tmp_path: Path) -> None:
     first = table.iloc[0]
     assert (first["Then n"], first["Then %"], first["Now n"]) == (10, 20, 15)
     assert first["Change pts"] == pytest.approx(100 * 10 / 15 - 20)
-    assert first["Verdict"] == "improved"
+    # 10 of 15 against 2 of 10 would be "improved" as independent answers, but the 15 answers
+    # come from 6 cases: clustered, with t on 5 df, the change's interval reaches below zero.
+    assert first["Verdict"] == "no clear change"
+    assert first["95% interval of the change"] == "-3 pts to +75 pts"
     judged = table[table["Kind"] == "judgements in words"]
     # a judgement is never a number: no baseline %, no n, no change
     assert judged[["Then n", "Then %", "Change pts"]].isna().all().all()

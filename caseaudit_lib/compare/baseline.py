@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from caseaudit_lib.config.checks import caseload_covers, check_caseload
-from caseaudit_lib.config.params import AuditParams, load_params, raise_if_caseload_too_small
+from caseaudit_lib.config.checks import check_caseload
+from caseaudit_lib.config.params import AuditParams, load_params
 from caseaudit_lib.errors import ParamsError, Problem
 from caseaudit_lib.paths import display_path, resolve
 from caseaudit_lib.yaml_fields import NO_VALUE, FieldChecker, one_of, read_yaml_mapping, show_value
@@ -81,8 +81,8 @@ class Baseline:
     path: Path | None = None
     framework: str | None = None
     caseload: int | None = None
-    themes: pd.DataFrame = field(default_factory=lambda: _count_table("theme_id", []))
-    questions: pd.DataFrame = field(default_factory=lambda: _count_table("question_id", []))
+    themes: pd.DataFrame = field(default_factory=lambda: count_table("theme_id", []))
+    questions: pd.DataFrame = field(default_factory=lambda: count_table("question_id", []))
     scale: tuple[str, ...] = ()
     areas: tuple[JudgedArea, ...] = ()
     params_file: str | None = None
@@ -117,33 +117,31 @@ class Baseline:
 
     @cached_property
     def _scores(self) -> AuditScores:
-        # Imported here: scoring a baseline is the only reason this module needs them.
-        from caseaudit_lib.audit.loading import load_audit
-        from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
-        from caseaudit_lib.score.scoring import score_audit
+        # Imported on first use, for start-up speed: scoring pulls in statsmodels, and reading
+        # a baseline file (``caseaudit validate``, params checks) must not pay for it.
+        from caseaudit_lib.score.from_params import load_and_score, load_and_score_file
 
         params = self.audit_params()
         if params is not None:
             where = self.params_file or f"earlier audit {params.audit_id}"
-            privacy = PrivacyConfig.from_params(params.to_dict()["privacy"], file=where)
-            audit = load_audit(params.data_path, params.framework, privacy=privacy)
-            raise_if_caseload_too_small(params, audit.n_cases)
-            return score_audit(
-                audit,
-                audit_id=params.audit_id,
-                caseload=params.caseload,
-                organisational_ratings=dict(params.organisational_ratings) or None,
-            )
-        audit = load_audit(resolve(self.data_file), self.framework)
-        c = FieldChecker(display_path(self.path) if self.path else self.id, self.lines)
-        caseload_covers(c, "caseload", self.caseload, audit.n_cases, str(self.data_file))
-        if c.problems:
-            raise ParamsError(c.problems)
-        return score_audit(audit, audit_id=self.id, caseload=self.caseload)
+            return load_and_score(params, where=where)[2]
+        return load_and_score_file(
+            resolve(self.data_file),
+            self.framework,
+            audit_id=self.id,
+            caseload=self.caseload,
+            checker=FieldChecker(display_path(self.path) if self.path else self.id, self.lines),
+        )
 
 
-def _count_table(index_name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Return a counts table indexed by theme or question id."""
+def count_table(index_name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Return a counts table indexed by theme or question id (``Baseline.themes``' layout).
+
+    Args:
+        index_name: ``theme_id`` or ``question_id``.
+        rows: dicts with that id and label, n_applicable, n_sufficient, pct.
+
+    """
     table = pd.DataFrame(rows, columns=[index_name, *COUNT_COLUMNS])
     table = table.astype({c: float for c in COUNT_COLUMNS[1:]}).astype({"label": object})
     return table.set_index(index_name)
@@ -208,10 +206,10 @@ def _count_rows(
     """Check a list of theme or question rows and return them as a counts table."""
     rows: list[dict[str, Any]] = []
     if value is None:
-        return _count_table(id_key, rows)
+        return count_table(id_key, rows)
     if not isinstance(value, list):
         c.fault(key, value, "not a list", f"a list of {{{id_key}: ..., n_applicable: ...}}")
-        return _count_table(id_key, rows)
+        return count_table(id_key, rows)
     seen: set[str | None] = set()
     expected = f"{id_key}: ..., n_applicable: ..."
     for where, entry in c.entries(key, value, (id_key, *ROW_KEYS), [id_key], expected):
@@ -222,7 +220,7 @@ def _count_rows(
         if row_id is None or counts is None or twice:
             continue
         rows.append({id_key: row_id, "label": label or row_id, **counts})
-    return _count_table(id_key, rows)
+    return count_table(id_key, rows)
 
 
 def _areas(c: FieldChecker, value: Any, scale: tuple[str, ...]) -> tuple[JudgedArea, ...]:
@@ -360,8 +358,8 @@ def load_baseline(
         elif "data_file" in values and kw["framework"] is None:
             c.required("", values, ["framework"])
     if framework is not None and not c.problems:
-        kw.setdefault("themes", _count_table("theme_id", []))
-        kw.setdefault("questions", _count_table("question_id", []))
+        kw.setdefault("themes", count_table("theme_id", []))
+        kw.setdefault("questions", count_table("question_id", []))
         kw.setdefault("areas", ())
         _check_ids(c, framework, kw["framework"], kw)
     if c.problems:

@@ -7,7 +7,6 @@ the loading functions, and is where the rest of the package imports them from.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -63,15 +62,6 @@ class OverallRule:
     max_points: int
     bands: tuple[tuple[str, int], ...]
     organisational_standards: tuple[tuple[str, str], ...]
-
-    def rating(self, points: float | None) -> str | None:
-        """Return the overall band label for a points total, or None when the total is unknown."""
-        if points is None or (isinstance(points, float) and math.isnan(points)):
-            return None
-        for label, min_points in self.bands:
-            if points >= min_points:
-                return label
-        return self.bands[-1][0]
 
 
 # eq=False: frameworks compare (and hash) by identity, so one can key a cache; loading the same
@@ -164,32 +154,6 @@ class Framework:
         if not isinstance(raw, str):
             return None
         return self.case_type_aliases.get(fold_text(raw))
-
-    def rating(self, pct: float | None) -> str | None:
-        """Return the band label for a percentage (0-100), or None when it is None or NaN.
-
-        The percentage is rounded to 9 decimals first so that a score of exactly 80% that
-        arrives as 79.99999999999999 after floating-point division still rates in the 80% band.
-        """
-        if pct is None:
-            return None
-        pct = float(pct)
-        if math.isnan(pct):
-            return None
-        pct = round(pct, 9)
-        for band in self.bands:
-            if pct >= band.min_pct:
-                return band.label
-        return self.bands[-1].label
-
-    def rating_points(self, label: str | None) -> int | None:
-        """Return the points of a band label (HMIP: 3 to 0), or None if label or points are None."""
-        if label is None:
-            return None
-        for band in self.bands:
-            if band.label.casefold() == label.strip().casefold():
-                return band.points
-        raise KeyError(f"framework {self.id!r} has no rating band {label!r}")
 
 
 def fold_text(text: str) -> str:

@@ -13,31 +13,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from caseaudit_lib.load.answers import NOT_ANSWERED, NOT_APPLICABLE
+from caseaudit_lib.score.counts import first_answers, percent
 
 if TYPE_CHECKING:
     from caseaudit_lib.audit.loading import Audit
     from caseaudit_lib.pipeline import AuditResults
-
-
-def _pct(count: pd.Series | np.ndarray, n: pd.Series | np.ndarray) -> np.ndarray:
-    """Return 100 * count / n, NaN where n is 0."""
-    count, n = np.asarray(count, dtype=float), np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n > 0, 100 * count / np.where(n > 0, n, 1), np.nan)
-
-
-def _first(audit: Audit) -> pd.DataFrame:
-    """Return the first-marking answers with 0/1 columns for each kind of missing answer."""
-    answers = audit.answers[audit.answers["marking"] == "first"]
-    answer = answers["answer"].astype(object)
-    applies = answers["applies"].astype(bool)
-    return answers.assign(
-        applying=applies.astype(int),
-        not_answered=(applies & (answer == NOT_ANSWERED)).astype(int),
-        judged_na=(applies & (answer == NOT_APPLICABLE)).astype(int),
-        ruled_out=(~applies).astype(int),
-    )
 
 
 def loaded_summary(results: AuditResults) -> pd.DataFrame:
@@ -70,7 +50,7 @@ def missing_by_question(audit: Audit) -> pd.DataFrame:
     percentages are out of those. ``Ruled out by case type`` counts the others (never scored,
     never a fault).
     """
-    first = _first(audit)
+    first = first_answers(audit.answers)
     counts = (
         first.groupby("question_id", observed=True)[
             ["applying", "not_answered", "judged_na", "ruled_out"]
@@ -86,9 +66,9 @@ def missing_by_question(audit: Audit) -> pd.DataFrame:
             "Wording": [q.text for q in questions],
             "Applies to": counts["applying"].to_numpy(),
             "Not answered": counts["not_answered"].to_numpy(),
-            "Not answered %": _pct(counts["not_answered"], counts["applying"]),
+            "Not answered %": percent(counts["not_answered"], counts["applying"]),
             "Judged not applicable": counts["judged_na"].to_numpy(),
-            "Judged not applicable %": _pct(counts["judged_na"], counts["applying"]),
+            "Judged not applicable %": percent(counts["judged_na"], counts["applying"]),
             "Ruled out by case type": counts["ruled_out"].to_numpy(),
         }
     )
@@ -96,7 +76,7 @@ def missing_by_question(audit: Audit) -> pd.DataFrame:
 
 def missing_by_auditor(audit: Audit) -> pd.DataFrame:
     """Return, per auditor, the blank and not-applicable answers among questions that applied."""
-    first = _first(audit)
+    first = first_answers(audit.answers)
     grouped = first.groupby("auditor", observed=True)
     counts = grouped[["applying", "not_answered", "judged_na"]].sum()
     return pd.DataFrame(
@@ -105,9 +85,9 @@ def missing_by_auditor(audit: Audit) -> pd.DataFrame:
             "Cases": grouped["case_id"].nunique().to_numpy(),
             "Questions that applied": counts["applying"].to_numpy(),
             "Not answered": counts["not_answered"].to_numpy(),
-            "Not answered %": _pct(counts["not_answered"], counts["applying"]),
+            "Not answered %": percent(counts["not_answered"], counts["applying"]),
             "Judged not applicable": counts["judged_na"].to_numpy(),
-            "Judged not applicable %": _pct(counts["judged_na"], counts["applying"]),
+            "Judged not applicable %": percent(counts["judged_na"], counts["applying"]),
         }
     )
 
@@ -136,7 +116,7 @@ def case_types(audit: Audit) -> pd.DataFrame:
         {
             "Case type": list(labels.values()),
             "Cases": counts.to_numpy(),
-            "Share of sample %": _pct(counts.to_numpy(), np.full(len(counts), total)),
+            "Share of sample %": percent(counts.to_numpy(), np.full(len(counts), total)),
         }
     )
 
@@ -151,7 +131,7 @@ def auditors(audit: Audit) -> pd.DataFrame:
         {
             "Auditor": markings.index.to_numpy(),
             "Cases": first.to_numpy(),
-            "Share of sample %": _pct(first.to_numpy(), np.full(len(first), total)),
+            "Share of sample %": percent(first.to_numpy(), np.full(len(first), total)),
             "Second markings": second.to_numpy(),
         }
     )

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from caseaudit_lib.load.answers import NOT_SUFFICIENT, SUFFICIENT
+from caseaudit_lib.score.counts import first_answers
+from caseaudit_lib.score.theme_rules import scores_without_each_case, theme_grid
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -88,7 +89,7 @@ def theme_table(results: AuditResults) -> pd.DataFrame:
 
 
 def theme_rows(t: pd.DataFrame) -> pd.DataFrame:
-    """Return a theme scores table (``scoring.theme_scores``) as people read it."""
+    """Return a theme scores table (``score.scoring.theme_scores``) as people read it."""
     return pd.DataFrame(
         {
             "Theme": t["theme"].to_numpy(),
@@ -123,47 +124,6 @@ def question_table(results: AuditResults, theme_id: str | None = None) -> pd.Dat
     )
 
 
-def _theme_grid(results: AuditResults, theme_id: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return case x question tables of scored (0/1) and sufficient (0/1) first-marking answers."""
-    answers = results.audit.answers
-    rows = answers[(answers["marking"] == "first") & (answers["theme_id"] == theme_id)]
-    answer = rows["answer"].astype(object)
-    scored = rows["applies"].astype(bool) & answer.isin([SUFFICIENT, NOT_SUFFICIENT])
-    rows = rows.assign(
-        scored=scored.astype(int), sufficient=(scored & (answer == SUFFICIENT)).astype(int)
-    )
-    grid = rows.pivot_table(
-        index="case_id", columns="question_id", values=["scored", "sufficient"], aggfunc="sum"
-    )
-    return grid["scored"], grid["sufficient"]
-
-
-def _score_without_each_case(
-    results: AuditResults, theme_id: str, scored: pd.DataFrame, sufficient: pd.DataFrame
-) -> np.ndarray:
-    """Return the theme's score (percent) recomputed without each case, by the theme's rule."""
-    theme = results.framework.theme(theme_id)
-    a = scored.to_numpy(dtype=float)
-    s = sufficient.to_numpy(dtype=float)
-    # Row i: every question's totals with case i left out.
-    n_left = a.sum(axis=0) - a
-    s_left = s.sum(axis=0) - s
-    if theme.scoring == "pooled":
-        total = n_left.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(total > 0, 100 * s_left.sum(axis=1) / total, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pct = np.where(n_left > 0, 100 * s_left / np.where(n_left > 0, n_left, 1), np.nan)
-    if theme.scoring == "mean_of_questions":
-        with np.errstate(all="ignore"):
-            return np.nanmean(np.where(np.isnan(pct), np.nan, pct), axis=1)
-    keys = [q.id for q in theme.questions if q.key] or [q.id for q in theme.questions]
-    key_pct = pct[:, [c in keys for c in scored.columns]]
-    with np.errstate(all="ignore"):
-        out = np.nanmin(np.where(np.isnan(key_pct), np.inf, key_pct), axis=1)
-    return np.where(np.isinf(out), np.nan, out)
-
-
 def cases_dragging_down(results: AuditResults, theme_id: str, limit: int = 5) -> pd.DataFrame:
     """Return the cases without which a theme would score highest: those that drag it down.
 
@@ -171,10 +131,10 @@ def cases_dragging_down(results: AuditResults, theme_id: str, limit: int = 5) ->
     whose removal would raise the score most are listed (at most ``limit``, only those that
     lower it). A case that drags a theme down is a case to read, not a verdict on the work.
     """
-    scored, sufficient = _theme_grid(results, theme_id)
+    scored, sufficient = theme_grid(first_answers(results.audit.answers), theme_id)
     themes = results.scores.themes.set_index("theme_id")
     now = float(themes.loc[theme_id, "score_pct"])
-    without = _score_without_each_case(results, theme_id, scored, sufficient)
+    without = scores_without_each_case(results.framework.theme(theme_id), scored, sufficient)
     cases = results.scores.cases
     cases = cases[cases["theme_id"] == theme_id].set_index("case_id").reindex(scored.index)
     labels = results.framework.case_types

@@ -11,6 +11,12 @@ into the Wilson interval by using the *effective* sample size
 ``n_eff = n * (N - 1) / (N - n)`` and a count scaled to keep the point estimate
 (``count_eff = count / n * n_eff``). When n == N the effective size is infinite and the
 interval collapses to the point estimate: the whole caseload was read.
+
+Clustered theme intervals (answers from ~20 case files, several per case) use an effective
+sample (Korn and Graubard 1998): the linearised variance with k - 1 degrees of freedom, so the
+critical value is Student's t with k - 1 df instead of z (:func:`korn_graubard`); at 0 % and
+100 %, where that variance is 0, the effective sample is bounded by the number of cases.
+Counts out of range (below 0, above n) are errors, never NaN.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
+from scipy.stats import t as student_t
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 ArrayLike = float | int | np.ndarray | pd.Series
@@ -35,6 +43,17 @@ def _arrays(*values: ArrayLike | None) -> list[np.ndarray]:
         for v in values
     ]
     return [np.array(a) for a in np.broadcast_arrays(*arrays)]
+
+
+def _check_counts(count: np.ndarray, nobs: np.ndarray) -> None:
+    """Raise ValueError where a count is below 0 or above its n, or an n is below 0."""
+    # Effective counts are scaled floats: allow rounding, not a real excess.
+    tol = 1e-9 * np.maximum(1.0, np.abs(np.nan_to_num(nobs)))
+    bad = (nobs < 0) | (count < -tol) | (count > nobs + tol)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad.reshape(-1))[0])
+        c, n = count.reshape(-1)[i], nobs.reshape(-1)[i]
+        raise ValueError(f"a count of {c:g} out of {n:g} is out of range (0 to n, n >= 0)")
 
 
 def _out(scalar: bool, *arrays: np.ndarray) -> tuple:
@@ -97,9 +116,13 @@ def wilson(
         ``(low, high)`` as proportions; NaN where ``nobs == 0``; the point estimate at both ends
         where the sample is the whole population.
 
+    Raises:
+        ValueError: a count below 0 or above its nobs, a negative nobs, or N < n.
+
     """
     scalar = np.ndim(count) == 0 and np.ndim(nobs) == 0 and np.ndim(population) == 0
     count, nobs, population = _arrays(count, nobs, population)
+    _check_counts(count, nobs)
     c_eff, n_eff = fpc_effective(count, nobs, population)
     low = np.full(nobs.shape, np.nan)
     high = np.full(nobs.shape, np.nan)
@@ -132,9 +155,14 @@ def newcombe_diff(
     Returns:
         ``(low, high)`` as differences of proportions; NaN where either n is 0.
 
+    Raises:
+        ValueError: a count below 0 or above its n.
+
     """
     scalar = all(np.ndim(v) == 0 for v in (x1, n1, x2, n2, pop1, pop2))
     x1, n1, x2, n2, pop1, pop2 = _arrays(x1, n1, x2, n2, pop1, pop2)
+    _check_counts(x1, n1)
+    _check_counts(x2, n2)
     low = np.full(n1.shape, np.nan)
     high = np.full(n1.shape, np.nan)
     ok = (n1 > 0) & (n2 > 0)
@@ -177,7 +205,8 @@ def effective_n_linearised(
     design effect is ``n_answers / n_eff``. ``n_eff`` is kept between k (perfect agreement within
     each case: one effective answer per case) and ``n_answers`` (independent answers; a design
     effect below 1 is treated as chance). Where v cannot be estimated: a single case counts as
-    one answer; an estimate of 0 or 1 keeps all ``n_answers``.
+    one answer; at an estimate of 0 or 1 (v is 0 whatever the clustering) ``n_eff`` takes its
+    bound, k, so that answers which all agree are never worth more than one per case.
 
     Args:
         estimate: the proportion p.
@@ -192,7 +221,9 @@ def effective_n_linearised(
     if k == 1:
         n_eff = 1.0
     elif estimate <= 0.0 or estimate >= 1.0:
-        n_eff = float(n_answers)
+        # At the edges the answers may all agree because they share cases; nothing here can
+        # tell, so the bound the method keeps elsewhere, one effective answer per case, holds.
+        n_eff = float(min(k, n_answers))
     else:
         variance = k / (k - 1) * float(np.sum(z**2))
         n_eff = (
@@ -231,34 +262,77 @@ def effective_n_clustered(count_by_case: ArrayLike, nobs_by_case: ArrayLike) -> 
     return effective_n_linearised(p, (y - p * m) / n, n)
 
 
-def wilson_effective(
-    clustered: ClusteredCount, *, population_cases: float | None = None, alpha: float = 0.05
-) -> tuple[float, float]:
-    """Return the Wilson interval of a clustered proportion, with an FPC on cases if known.
+def korn_graubard(clustered: ClusteredCount, *, alpha: float = 0.05) -> ClusteredCount:
+    """Return a clustered effective sample with Korn and Graubard's degrees-of-freedom adjustment.
 
-    The finite population correction of a cluster sample works on cases: with k of M cases read,
-    the sampling fraction is k / M. It is applied to the effective sample by giving it the
-    population ``n_eff * M / k``, so that the same fraction is sampled.
+    The linearised variance of an estimate from k cases has k - 1 degrees of freedom, so its
+    interval should use Student's t with k - 1 df instead of z. The Wilson interval depends on
+    its critical value c and sample n only through ``c^2 / n``, so using t is the same as using
+    z with the effective sample ``n_eff * (z / t)^2`` (count scaled alike). With a single case
+    there are no degrees of freedom to adjust: it keeps one answer's worth, as a question with
+    one case does.
+    """
+    k = clustered.n_clusters
+    if k < 2 or clustered.nobs <= 0 or not np.isfinite(clustered.nobs):
+        return clustered
+    q = 1 - alpha / 2
+    shrink = float((norm.ppf(q) / student_t.ppf(q, k - 1)) ** 2)
+    nobs = clustered.nobs * shrink
+    return ClusteredCount(clustered.count * shrink, nobs, float(clustered.deff / shrink), k)
+
+
+def wilson_effective(
+    clustered: ClusteredCount,
+    *,
+    population_cases: float | None = None,
+    sampling_fraction: float | None = None,
+    alpha: float = 0.05,
+) -> tuple[float, float]:
+    """Return the Wilson interval of a clustered proportion: t with k - 1 df, FPC if known.
+
+    The effective sample is first adjusted by :func:`korn_graubard`. The finite population
+    correction then multiplies the variance by ``1 - f`` (divides the effective sample by it) for a
+    sampling fraction f: the share of the population's answers that were read
+    (``sampling_fraction``, as the score tables compute it, the same way as for a question), or
+    of its cases, ``k / population_cases``. A fraction of 1 (a census, every answer read)
+    collapses the interval to the estimate.
 
     Args:
         clustered: the effective count and sample.
         population_cases: cases in the population the answers come from (None/NaN: no FPC).
+        sampling_fraction: the share of the population's answers read, 0-1 (None/NaN: no FPC);
+            give at most one of the two.
         alpha: 1 - confidence level.
 
     Returns:
         ``(low, high)`` as proportions (NaN for an empty sample).
 
     Raises:
-        ValueError: the population is smaller than the cases sampled.
+        ValueError: the population is smaller than the cases sampled, a fraction outside
+            (0, 1], or both a population and a fraction.
 
     """
-    population = None
-    known = population_cases is not None and not np.isnan(population_cases)
-    if known and clustered.n_clusters:
+    known_cases = population_cases is not None and not np.isnan(population_cases)
+    known_fraction = sampling_fraction is not None and not np.isnan(sampling_fraction)
+    if known_cases and known_fraction:
+        raise ValueError("give a population of cases or a sampling fraction, not both")
+    fraction = sampling_fraction if known_fraction else None
+    if known_cases and clustered.n_clusters:
         if population_cases < clustered.n_clusters - 1e-9:
             raise ValueError("population of cases smaller than the cases sampled")
-        population = clustered.nobs * population_cases / clustered.n_clusters
-    return wilson(clustered.count, clustered.nobs, population=population, alpha=alpha)
+        fraction = clustered.n_clusters / population_cases
+    if fraction is not None and not 0 < fraction <= 1 + 1e-9:
+        raise ValueError(f"a sampling fraction of {fraction:g} is outside (0, 1]")
+    adjusted = korn_graubard(clustered, alpha=alpha)
+    count, nobs = adjusted.count, adjusted.nobs
+    if fraction is not None and clustered.n_clusters and nobs > 0:
+        # Without replacement the variance of a cluster sample shrinks by (1 - f); a census
+        # (f = 1, with a relative tolerance for fractions a hair below it) has none left.
+        if fraction >= 1 - 1e-9:
+            return count / nobs, count / nobs
+        count, nobs = count / (1 - fraction), nobs / (1 - fraction)
+    low, high = wilson(count, nobs, alpha=alpha)
+    return float(low), float(high)
 
 
 def wilson_clustered(
@@ -266,20 +340,37 @@ def wilson_clustered(
     nobs_by_case: ArrayLike,
     *,
     population_cases: float | None = None,
+    sampling_fraction: float | None = None,
     alpha: float = 0.05,
 ) -> tuple[float, float, ClusteredCount]:
-    """Return a Wilson interval for a proportion pooled over cases, allowing for clustering.
+    """Return the interval of a proportion pooled over answers clustered in cases.
+
+    The interval of a pooled theme: the clustered effective sample
+    (:func:`effective_n_clustered`), Korn and Graubard's t with k - 1 df, and the finite
+    population correction (:func:`wilson_effective`).
 
     Args:
         count_by_case: successes per case.
         nobs_by_case: trials per case.
         population_cases: cases in the population the answers come from (None: no FPC).
+        sampling_fraction: the share of the population's answers read (None: no FPC).
         alpha: 1 - confidence level.
 
     Returns:
-        ``(low, high, clustered)`` with low and high as proportions.
+        ``(low, high, clustered)`` with low and high as proportions; ``clustered`` is the
+        effective sample before the degrees-of-freedom adjustment.
+
+    Raises:
+        ValueError: a case's count below 0 or above its trials (see also wilson_effective).
 
     """
-    clustered = effective_n_clustered(count_by_case, nobs_by_case)
-    low, high = wilson_effective(clustered, population_cases=population_cases, alpha=alpha)
+    y, m = _arrays(count_by_case, nobs_by_case)
+    _check_counts(y, m)
+    clustered = effective_n_clustered(y.reshape(-1), m.reshape(-1))
+    low, high = wilson_effective(
+        clustered,
+        population_cases=population_cases,
+        sampling_fraction=sampling_fraction,
+        alpha=alpha,
+    )
     return low, high, clustered

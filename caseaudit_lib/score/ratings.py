@@ -1,8 +1,12 @@
-"""Rating bands: the label for a percentage, the bands an interval spans, HMIP points and standards.
+"""Rating bands, their only home: the label for a percentage, HMIP points, standards, overall.
 
 Bands come from the framework (``Framework.bands``, highest first, ``min_pct`` inclusive) and
-HMIP's overall rule (``Framework.overall``); nothing here knows a threshold. A missing score
-(None or NaN, e.g. a theme where every answer was not applicable) has no rating: None.
+HMIP's overall rule (``Framework.overall``): the framework holds only the band data, every rule
+that reads it is here, and nothing here knows a threshold. A missing score (None or NaN, e.g. a
+theme where every answer was not applicable) has no rating: None. A label that is not a band
+(typed by a person, in params) is a :class:`~caseaudit_lib.errors.ParamsError` naming where it
+was given; a number no band can hold (a points total beyond the framework's maximum) is a
+ValueError, a fault of the caller.
 """
 
 from __future__ import annotations
@@ -44,8 +48,7 @@ def rating(pct: float | None, bands: Iterable[Band]) -> str | None:
 
     Returns:
         The label of the highest band whose ``min_pct`` is at or below ``pct`` (the lowest band
-        for a percentage below every band, as ``Framework.rating`` does); None for a missing
-        percentage.
+        for a percentage below every band); None for a missing percentage.
 
     """
     if _missing(pct):
@@ -65,18 +68,18 @@ def ratings(pcts: pd.Series | np.ndarray | Iterable[float], bands: Iterable[Band
     return pd.Series([rating(p, bands) for p in pcts], index=index, dtype=object)
 
 
-def rating_span(
-    low_pct: float | None, high_pct: float | None, bands: Iterable[Band]
-) -> tuple[str | None, str | None]:
-    """Return the band labels of the two ends of an interval, ``(label_low, label_high)``."""
-    bands = list(bands)
-    return rating(low_pct, bands), rating(high_pct, bands)
-
-
-def hmip_points(label: str | None, bands: Iterable[Band]) -> int | None:
+def hmip_points(
+    label: str | None, bands: Iterable[Band], *, source: str = "", cell: str | None = None
+) -> int | None:
     """Return the points a band label scores (HMIP: Inadequate 0 ... Outstanding 3).
 
     Labels match case-insensitively, ignoring surrounding spaces.
+
+    Args:
+        label: a band label, or None.
+        bands: the framework's rating bands.
+        source: the file the label was given in, for the error.
+        cell: where in that file (e.g. ``organisational_ratings.1.1``), for the error.
 
     Returns:
         The band's points; None for a missing label or a band without points.
@@ -87,6 +90,7 @@ def hmip_points(label: str | None, bands: Iterable[Band]) -> int | None:
     """
     if _missing(label):
         return None
+    bands = list(bands)
     wanted = str(label).strip().casefold()
     for band in bands:
         if band.label.casefold() == wanted:
@@ -95,8 +99,9 @@ def hmip_points(label: str | None, bands: Iterable[Band]) -> int | None:
         [
             Problem(
                 "error",
-                "",
+                source,
                 "unknown rating",
+                cell=cell,
                 value=str(label),
                 expected="one of " + ", ".join(b.label for b in bands),
             )
@@ -112,41 +117,47 @@ def overall_band(total_points: float | None, overall_rule: OverallRule) -> str |
         overall_rule: the framework's rule; its bands are ``(label, min_points)`` pairs.
 
     Returns:
-        The label of the highest band whose ``min_points`` is at or below the total; None for a
-        missing total or one below every band.
+        The label of the highest band whose ``min_points`` is at or below the total (the lowest
+        band for a total below every band); None for a missing total.
+
+    Raises:
+        ValueError: a total below 0 or above the rule's ``max_points``: no band holds it.
 
     """
     if _missing(total_points):
         return None
-    for label, min_points in sorted(overall_rule.bands, key=lambda b: b[1], reverse=True):
+    if not 0 <= total_points <= overall_rule.max_points:
+        raise ValueError(
+            f"a points total of {total_points:g} is outside 0 to {overall_rule.max_points}"
+        )
+    ordered = sorted(overall_rule.bands, key=lambda b: b[1], reverse=True)
+    for label, min_points in ordered:
         if total_points >= min_points:
             return label
-    return None
+    return ordered[-1][0] if ordered else None
 
 
-def canonical_label(label: str, bands: Iterable[Band]) -> str:
+def canonical_label(
+    label: str, bands: Iterable[Band], *, source: str = "", cell: str | None = None
+) -> str:
     """Return a band label in the framework's own spelling (matched case-insensitively).
 
     Raises:
-        ParamsError: the label is not one of the bands.
+        ParamsError: the label is not one of the bands (naming ``source`` and ``cell``).
 
     """
     bands = list(bands)
-    hmip_points(label, bands)  # raises on an unknown label
+    hmip_points(label, bands, source=source, cell=cell)  # raises on an unknown label
     wanted = str(label).strip().casefold()
     return next(b.label for b in bands if b.label.casefold() == wanted)
-
-
-def points_total(ratings_by_standard: Mapping[str, str | None], bands: Iterable[Band]) -> int:
-    """Return the sum of the points of the given ratings (missing ratings count nothing)."""
-    bands = list(bands)
-    return int(sum(hmip_points(r, bands) or 0 for r in ratings_by_standard.values()))
 
 
 def standard_scores(
     framework: Framework,
     themes: pd.DataFrame,
     organisational_ratings: Mapping[str, str] | None = None,
+    *,
+    source: str = "",
 ) -> tuple[pd.DataFrame, dict[str, Any] | None, str | None]:
     """Return the HMIP standards table, the overall result and why it is missing (if it is).
 
@@ -157,6 +168,12 @@ def standard_scores(
         ``(standards, overall, reason)``: standards has columns standard, rating, points (empty
         for a framework without an overall rule); overall is ``{"total_points", "max_points",
         "band"}`` or None, with reason saying why it is None.
+
+    Args:
+        framework: the audit's framework.
+        themes: the theme scores table.
+        organisational_ratings: organisational standard id -> rating label, as given in params.
+        source: the params file the ratings were given in, for errors.
 
     Raises:
         ParamsError: a rating names an unknown standard or band.
@@ -183,7 +200,7 @@ def standard_scores(
             [
                 Problem(
                     "error",
-                    "",
+                    source,
                     "unknown organisational standard",
                     column="organisational_ratings",
                     value=sid,
@@ -192,7 +209,12 @@ def standard_scores(
                 for sid in unknown
             ]
         )
-    org = {sid: canonical_label(supplied[sid], framework.bands) for sid in supplied}
+    org = {
+        sid: canonical_label(
+            supplied[sid], framework.bands, source=source, cell=f"organisational_ratings.{sid}"
+        )
+        for sid in supplied
+    }
     rows = [(sid, org.get(sid)) for sid in org_ids]
     rows += list(zip(themes["theme_id"], themes["rating"], strict=True))
     # object dtype keeps None for "no rating" (a string column would turn it into NaN).

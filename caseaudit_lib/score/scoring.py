@@ -14,21 +14,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from caseaudit_lib.errors import ParamsError, Problem
-from caseaudit_lib.load.answers import NOT_ANSWERED, NOT_APPLICABLE, NOT_SUFFICIENT, SUFFICIENT
 from caseaudit_lib.score.agreement import agreement_scores
+from caseaudit_lib.score.counts import check_caseload, first_answers, percent, population
 from caseaudit_lib.score.intervals import (
-    effective_n_clustered,
-    effective_n_linearised,
     newcombe_diff,
     wilson,
+    wilson_clustered,
     wilson_effective,
 )
 from caseaudit_lib.score.ratings import ratings, standard_scores
+from caseaudit_lib.score.theme_rules import mean_of_questions, pooled, weakest_key_question
 
 if TYPE_CHECKING:
     from caseaudit_lib.audit.loading import Audit
-    from caseaudit_lib.framework.model import Framework, Theme
+    from caseaudit_lib.framework.model import Framework
 
 ALL = "all"
 
@@ -66,55 +65,6 @@ class AuditScores:
     weakest_questions: dict[str, str] = field(default_factory=dict)
 
 
-def _first(answers: pd.DataFrame) -> pd.DataFrame:
-    """Return first markings only, with 0/1 columns for scored, sufficient and applying."""
-    first = answers[answers["marking"] == "first"]
-    answer = first["answer"].astype(object)
-    applies = first["applies"].astype(bool)
-    scored = applies & answer.isin([SUFFICIENT, NOT_SUFFICIENT])
-    return first.assign(
-        scored=scored.astype(int),
-        sufficient=(scored & (answer == SUFFICIENT)).astype(int),
-        not_applicable=(~applies | (answer == NOT_APPLICABLE)).astype(int),
-        not_answered=(applies & (answer == NOT_ANSWERED)).astype(int),
-    )
-
-
-def _pct(count: Any, n: Any) -> Any:
-    """Return 100 * count / n, NaN where n is 0."""
-    count = np.asarray(count, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n > 0, 100 * count / np.where(n > 0, n, 1), np.nan)
-
-
-def _check_caseload(caseload: int | None, n_cases: int) -> None:
-    """Raise ParamsError for a caseload that cannot be the population of this sample."""
-    if caseload is None:
-        return
-    if caseload < max(n_cases, 1):
-        raise ParamsError(
-            [
-                Problem(
-                    "error",
-                    "",
-                    "caseload is smaller than the number of cases audited",
-                    column="caseload",
-                    value=str(caseload),
-                    expected=f"at least {n_cases}",
-                )
-            ]
-        )
-
-
-def _population(caseload: int | None, n_applying: Any, n_cases: int) -> Any:
-    """Return the caseload scaled by the share of audited cases an item applies to (NaN if none)."""
-    n_applying = np.asarray(n_applying, dtype=float)
-    if caseload is None or n_cases == 0:
-        return np.full(n_applying.shape, np.nan)
-    return caseload * n_applying / n_cases
-
-
 def question_scores(
     answers: pd.DataFrame, framework: Framework, *, audit_id: str, caseload: int | None = None
 ) -> pd.DataFrame:
@@ -127,9 +77,9 @@ def question_scores(
         caseload: cases open at the service (population for the FPC), or None.
 
     """
-    first = _first(answers)
+    first = first_answers(answers)
     n_cases = int(first["case_id"].nunique())
-    _check_caseload(caseload, n_cases)
+    check_caseload(caseload, n_cases)
     counts = (
         first.groupby("question_id", observed=True)[
             ["scored", "sufficient", "not_applicable", "not_answered"]
@@ -141,9 +91,9 @@ def question_scores(
     n_suf = counts["sufficient"].to_numpy()
     # The item applies to a case unless the case was not applicable: not-answered cases are part
     # of the population the estimate speaks for.
-    population = _population(caseload, n_app + counts["not_answered"].to_numpy(), n_cases)
-    low, high = wilson(n_suf, n_app, population=population)
-    score = _pct(n_suf, n_app)
+    applying = population(caseload, n_app + counts["not_answered"].to_numpy(), n_cases)
+    low, high = wilson(n_suf, n_app, population=applying)
+    score = percent(n_suf, n_app)
     table = pd.DataFrame(
         {
             "audit_id": audit_id,
@@ -163,67 +113,17 @@ def question_scores(
     return table[QUESTION_COLUMNS]
 
 
-def _per_case(theme_answers: pd.DataFrame) -> pd.DataFrame:
-    """Return scored and sufficient answers per case (cases with at least one scored answer)."""
-    per_case = theme_answers.groupby("case_id")[["scored", "sufficient"]].sum()
-    return per_case[per_case["scored"] > 0]
+def _answers_read(theme_answers: pd.DataFrame, caseload: int | None, n_cases: int) -> float:
+    """Return the share of the population's applicable answers that were read (NaN: no FPC).
 
-
-def _pooled(theme_answers: pd.DataFrame) -> dict[str, Any]:
-    """Return the pooled score of a set of answers and its clustered effective sample."""
-    per_case = _per_case(theme_answers)
-    n_app, n_suf = int(per_case["scored"].sum()), int(per_case["sufficient"].sum())
-    clustered = effective_n_clustered(per_case["sufficient"], per_case["scored"])
-    return {
-        "n_cases": len(per_case),
-        "n_applicable": n_app,
-        "n_sufficient": n_suf,
-        "score_pct": float(_pct(n_suf, n_app)),
-        "clustered": clustered,
-    }
-
-
-def _mean_of_questions(theme_answers: pd.DataFrame, q_table: pd.DataFrame) -> dict[str, Any]:
-    """Return the mean of question percentages and its clustered effective sample.
-
-    Case i's influence on the mean of Q proportions is
-    ``z_i = (1/Q) * sum_q m_iq * (y_iq - p_q) / n_q``; see ``effective_n_linearised``.
+    The same sampling fraction as a question's: the answers scored over the answers the
+    caseload is estimated to hold (scored and not answered, scaled from the sample), so that
+    a census with every answer given collapses both, and a blank keeps both open.
     """
-    used = q_table[q_table["n_applicable"] > 0]
-    scored = theme_answers[theme_answers["scored"] == 1]
-    out = {
-        "n_cases": int(scored["case_id"].nunique()),
-        "n_applicable": int(used["n_applicable"].sum()),
-        "n_sufficient": int(used["n_sufficient"].sum()),
-    }
-    if used.empty:
-        return out | {"score_pct": np.nan, "clustered": effective_n_linearised(np.nan, [], 0)}
-    p_q = (
-        used.set_index("question_id")["n_sufficient"]
-        / used.set_index("question_id")["n_applicable"]
-    )
-    estimate = float(p_q.mean())
-    n_q = used.set_index("question_id")["n_applicable"]
-    contribution = (scored["sufficient"] - scored["question_id"].map(p_q).astype(float)) / scored[
-        "question_id"
-    ].map(n_q).astype(float)
-    influence = contribution.groupby(scored["case_id"]).sum() / len(used)
-    clustered = effective_n_linearised(estimate, influence.to_numpy(), out["n_applicable"])
-    return out | {"score_pct": 100 * estimate, "clustered": clustered}
-
-
-def _weakest(theme: Theme, q_table: pd.DataFrame) -> tuple[str | None, pd.Series | None]:
-    """Return the key question with the lowest percentage (file order breaks ties).
-
-    A theme with no question marked key uses all its questions.
-    """
-    key_ids = [q.id for q in theme.questions if q.key] or [q.id for q in theme.questions]
-    rows = q_table[q_table["question_id"].isin(key_ids) & (q_table["n_applicable"] > 0)]
-    if rows.empty:
-        return None, None
-    # idxmin returns the first of equal minima, and q_table is in file order.
-    row = rows.loc[rows["score_pct"].idxmin()]
-    return str(row["question_id"]), row
+    n_scored = int(theme_answers["scored"].sum())
+    applying = n_scored + int(theme_answers["not_answered"].sum())
+    answers = float(population(caseload, applying, n_cases))
+    return n_scored / answers if n_scored and answers > 0 else float("nan")
 
 
 def theme_scores(
@@ -249,21 +149,20 @@ def theme_scores(
         questions: the result of :func:`question_scores`, if already computed.
 
     """
-    first = _first(answers)
+    first = first_answers(answers)
     n_cases_total = int(first["case_id"].nunique())
-    _check_caseload(caseload, n_cases_total)
+    check_caseload(caseload, n_cases_total)
     if questions is None:
         questions = question_scores(answers, framework, audit_id=audit_id, caseload=caseload)
     rows, weakest = [], {}
     for theme in framework.themes:
         theme_answers = first[first["theme_id"] == theme.id]
         q_table = questions[questions["theme_id"] == theme.id]
-        applying = theme_answers.loc[theme_answers["not_applicable"] == 0, "case_id"].nunique()
-        population_cases = float(_population(caseload, applying, n_cases_total))
+        fraction = _answers_read(theme_answers, caseload, n_cases_total)
         row: dict[str, Any] = {"audit_id": audit_id, "theme_id": theme.id, "theme": theme.name}
         row["scoring"] = theme.scoring
         if theme.scoring == "weakest_key_question":
-            qid, q_row = _weakest(theme, q_table)
+            qid, q_row = weakest_key_question(theme, q_table)
             if qid is None:
                 row |= {"n_cases": 0, "n_applicable": 0, "n_sufficient": 0, "score_pct": np.nan}
                 row |= {"ci_low_pct": np.nan, "ci_high_pct": np.nan}
@@ -278,12 +177,13 @@ def theme_scores(
                     "ci_high_pct": float(q_row["ci_high_pct"]),
                 }
         else:
-            result = (
-                _pooled(theme_answers)
-                if theme.scoring == "pooled"
-                else _mean_of_questions(theme_answers, q_table)
-            )
-            low, high = wilson_effective(result.pop("clustered"), population_cases=population_cases)
+            if theme.scoring == "pooled":
+                result = pooled(theme_answers)
+                del result["clustered"]
+                low, high, _ = wilson_clustered(*result.pop("by_case"), sampling_fraction=fraction)
+            else:
+                result = mean_of_questions(theme_answers, q_table)
+                low, high = wilson_effective(result.pop("clustered"), sampling_fraction=fraction)
             row |= result | {"ci_low_pct": 100 * low, "ci_high_pct": 100 * high}
         rows.append(row)
     table = pd.DataFrame(rows, columns=[c for c in THEME_COLUMNS if "rating" not in c])
@@ -301,7 +201,7 @@ def case_scores(answers: pd.DataFrame, framework: Framework, *, audit_id: str) -
     One row per first-marked case and theme, plus a row with theme_id ``"all"``; the score is
     NaN where the case had no applicable answer in the theme.
     """
-    first = _first(answers)
+    first = first_answers(answers)
     theme_ids = [t.id for t in framework.themes]
     cases = first.groupby("case_id")[["case_type", "auditor"]].first()
     by_theme = first.groupby(["case_id", "theme_id"], observed=True)[["scored", "sufficient"]].sum()
@@ -320,7 +220,7 @@ def case_scores(answers: pd.DataFrame, framework: Framework, *, audit_id: str) -
     table["audit_id"] = audit_id
     table["n_applicable"] = table.pop("scored").astype(int)
     table["n_sufficient"] = table.pop("sufficient").astype(int)
-    table["score_pct"] = _pct(table["n_sufficient"], table["n_applicable"])
+    table["score_pct"] = percent(table["n_sufficient"], table["n_applicable"])
     return table[CASE_COLUMNS]
 
 
@@ -332,7 +232,7 @@ def auditor_scores(answers: pd.DataFrame, framework: Framework, *, audit_id: str
     clustered effective samples of both sides, without FPC (the question is how this auditor
     marks, not the caseload). ``flag`` is True where the interval excludes zero.
     """
-    first = _first(answers)
+    first = first_answers(answers)
     rows = []
     for auditor in sorted(first["auditor"].dropna().unique()):
         own_all = first[first["auditor"] == auditor]
@@ -341,7 +241,7 @@ def auditor_scores(answers: pd.DataFrame, framework: Framework, *, audit_id: str
             own = own_all if theme_id == ALL else own_all[own_all["theme_id"] == theme_id]
             asked = own.loc[own["scored"] == 1, "question_id"].unique()
             others = others_all[others_all["question_id"].isin(asked)]
-            mine, theirs = _pooled(own), _pooled(others)
+            mine, theirs = pooled(own), pooled(others)
             a, b = mine["clustered"], theirs["clustered"]
             low, high = newcombe_diff(a.count, a.nobs, b.count, b.nobs)
             rows.append(
@@ -370,6 +270,7 @@ def score_audit(
     audit_id: str,
     caseload: int | None = None,
     organisational_ratings: dict[str, str] | None = None,
+    source: str = "",
 ) -> AuditScores:
     """Return every score table of an audit.
 
@@ -378,6 +279,7 @@ def score_audit(
         audit_id: written into every table's ``audit_id`` column.
         caseload: cases open at the service, for the finite population correction; None for none.
         organisational_ratings: HMIP organisational standard id -> rating label, from params.
+        source: the params file the caseload and ratings come from, named in errors.
 
     Raises:
         ParamsError: caseload below the number of cases audited, or unknown ratings.
@@ -388,7 +290,9 @@ def score_audit(
     themes = theme_scores(
         answers, framework, audit_id=audit_id, caseload=caseload, questions=questions
     )
-    standards, overall, reason = standard_scores(framework, themes, organisational_ratings)
+    standards, overall, reason = standard_scores(
+        framework, themes, organisational_ratings, source=source
+    )
     return AuditScores(
         audit_id=audit_id,
         questions=questions,
