@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from caseaudit_lib.audit.blank_form import blank_form_error
 from caseaudit_lib.audit.loading import Audit, load_audit
 from caseaudit_lib.compare.baseline import Baseline, baseline_from_params, load_baseline
 from caseaudit_lib.compare.comparison import compare_all, compare_questions, trend
 from caseaudit_lib.config.params import AuditParams, earlier_chain, load_params
-from caseaudit_lib.errors import AuditDataError, Problem
 from caseaudit_lib.framework.model import Framework, load_framework
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
 from caseaudit_lib.score.scoring import AuditScores, score_audit
@@ -57,9 +57,7 @@ def score_params(params: AuditParams | str | Path) -> AuditResults:
     framework = load_framework(params.framework)
     audit = load_audit(params.data_path, framework, privacy=privacy_config(params))
     if audit.n_cases == 0:
-        raise AuditDataError(
-            [Problem("error", str(params.data_file), "no cases to score: the form is blank")]
-        )
+        raise blank_form_error(str(params.data_file))
     scores = score_audit(
         audit,
         audit_id=params.audit_id,

@@ -29,6 +29,8 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.export.page_safety import clean_between, find_live_script
+from caseaudit_lib.present.sanitise import plain_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report_html"
@@ -173,9 +175,12 @@ def render_html(
 ) -> str:
     """Return the report page for an executed notebook (see :func:`export_html`)."""
     exporter = exporter or make_exporter()
+    title, footer = plain_text(title), plain_text(footer)  # typed by a person; escaped too
     resources = {"caseaudit": {"title": title, "footer": footer, "version": software_version()}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return add_table_of_contents(body)
+    # The notebook's content through the allow-list first: the contents list is made from the
+    # headings that are left.
+    return add_table_of_contents(clean_between(body, CONTENT_START, CONTENT_END))
 
 
 def export_html(
@@ -226,6 +231,10 @@ def export_html(
                 )
             ]
         )
+    live = find_live_script(page)
+    if live:
+        message = f"the report would hold {len(live)} thing(s) that could run (first: {live[0]})"
+        raise CaseAuditError([Problem("error", str(out_path), message)])
     write_atomically(out_path, page)
     return out_path
 

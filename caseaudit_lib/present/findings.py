@@ -24,7 +24,9 @@ from caseaudit_lib.config.params import (
     one_of,
     read_yaml_mapping,
 )
-from caseaudit_lib.errors import ParamsError
+from caseaudit_lib.errors import ParamsError, Problem
+from caseaudit_lib.paths import resolve
+from caseaudit_lib.present.sanitise import clean_yaml_texts
 
 if TYPE_CHECKING:
     from caseaudit_lib.framework.model import Framework
@@ -78,6 +80,8 @@ class Findings:
     good_practice: tuple[str, ...] = ()
     themes: Mapping[str, ThemeFindings] = field(default_factory=dict)
     recommendations: tuple[Recommendation, ...] = ()
+    # What the sanitiser left out of the text (raw HTML, unsafe links), one warning each.
+    warnings: tuple[Problem, ...] = ()
 
     def theme(self, theme_id: str) -> ThemeFindings:
         """Return a theme's findings (empty when the file says nothing about it)."""
@@ -192,6 +196,8 @@ def load_findings(
 
     """
     values, source = read_yaml_mapping(path, "findings file")
+    # Everything below reads the cleaned text: no raw HTML or unsafe link reaches the report.
+    values, dropped = clean_yaml_texts(values, source, resolve(path))
     c = FieldChecker(source)
     c.unknown_keys("", values, TOP_KEYS)
     theme_ids = [t.id for t in framework.themes] if framework is not None else None
@@ -206,6 +212,7 @@ def load_findings(
         good_practice=_paragraphs(c, "good_practice", values.get("good_practice")),
         themes=_themes(c, values.get("themes"), theme_ids),
         recommendations=_recommendations(c, values.get("recommendations"), theme_ids),
+        warnings=tuple(dropped),
     )
     if c.problems:
         raise ParamsError(c.problems)
