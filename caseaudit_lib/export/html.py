@@ -29,7 +29,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 from caseaudit_lib.errors import CaseAuditError, Problem
-from caseaudit_lib.export.page_safety import clean_between, find_live_script
+from caseaudit_lib.export.page_safety import clean_between, require_no_live_script
 from caseaudit_lib.present.sanitise import plain_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -231,10 +231,7 @@ def export_html(
                 )
             ]
         )
-    live = find_live_script(page)
-    if live:
-        message = f"the report would hold {len(live)} thing(s) that could run (first: {live[0]})"
-        raise CaseAuditError([Problem("error", str(out_path), message)])
+    require_no_live_script(page, str(out_path))
     write_atomically(out_path, page)
     return out_path
 

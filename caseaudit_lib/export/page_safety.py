@@ -16,6 +16,8 @@ from html.parser import HTMLParser
 
 import nh3
 
+from caseaudit_lib.errors import CaseAuditError, Problem
+
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "article", "aside", "b", "blockquote", "br", "caption", "cite", "code",
@@ -116,3 +118,16 @@ def find_live_script(page: str) -> list[str]:
     finder.feed(page)
     finder.close()
     return finder.found
+
+
+def require_no_live_script(page: str, file: str) -> None:
+    """Raise unless the page holds nothing that could run script.
+
+    Raises:
+        CaseAuditError: one line naming the file and the first thing found.
+
+    """
+    live = find_live_script(page)
+    if live:
+        message = f"the report would hold {len(live)} thing(s) that could run (first: {live[0]})"
+        raise CaseAuditError([Problem("error", file, message)])
