@@ -180,10 +180,17 @@ def clean_yaml_texts(
         if isinstance(value, Mapping):
             return {k: walk(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
         if isinstance(value, list):
-            return [walk(v, f"{key}[{i}]") for i, v in enumerate(value)]
+            cleaned = [walk(v, f"{key}[{i}]") for i, v in enumerate(value)]
+            # A paragraph that was nothing but markup is left out, not kept as an empty text.
+            return [c for c, v in zip(cleaned, value, strict=True) if not _emptied(v, c)]
         return value
 
     return walk(values, ""), warnings
+
+
+def _emptied(before: Any, after: Any) -> bool:
+    """Return whether cleaning left nothing of a text that held something."""
+    return isinstance(before, str) and bool(before.strip()) and not str(after).strip()
 
 
 def _short(fragment: str, limit: int = 60) -> str:
