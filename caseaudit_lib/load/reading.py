@@ -23,7 +23,12 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from caseaudit_lib.errors import AuditDataError, Problem, Severity, excel_cell
-from caseaudit_lib.load.excel_cells import CellFault, error_text_faults, xml_cell_faults
+from caseaudit_lib.load.excel_cells import (
+    XML_WORKBOOKS,
+    CellFault,
+    error_text_faults,
+    xml_cell_faults,
+)
 from caseaudit_lib.load.sheet_choice import SheetInfo, choose_sheet, visibility_name
 
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -172,9 +177,12 @@ def read_audit_sheet(path: str | os.PathLike[str]) -> RawSheet:
         sheet = next(iter_sheets(path))
         if sheet.header_row is None:
             raise _no_header(file, bool((sheet.grid != "").any(axis=None)))
-    faults = error_text_faults(sheet.grid)
-    if sheet.name is not None:
-        faults += xml_cell_faults(path, sheet.name)
+    # An .xlsx/.xlsm sheet's XML says which cells are errors; other formats show error cells as
+    # their text ("#N/A"), which is all there is to go on.
+    if path.suffix.lower() in XML_WORKBOOKS:
+        faults = xml_cell_faults(path, str(sheet.name))
+    else:
+        faults = error_text_faults(sheet.grid)
     if not faults:
         return sheet
     notes = [_fault_problem(sheet, f) for f in sorted(set(faults), key=lambda f: (f.row, f.col))]
@@ -188,7 +196,7 @@ def _choose_workbook_sheet(path: Path, file: str) -> RawSheet:
         visibility = {m.name: visibility_name(m.visible) for m in workbook.sheets_metadata}
     except Exception as exc:  # calamine raises several types for a damaged file
         raise _file_error(file, f"cannot read the workbook, it may be corrupt ({exc})") from None
-    infos, any_data = [], False
+    infos, any_data, parsed = [], False, {}
     for name in workbook.sheet_names:
         try:
             raw = workbook.get_sheet_by_name(name)
@@ -200,12 +208,15 @@ def _choose_workbook_sheet(path: Path, file: str) -> RawSheet:
         grid = _text_grid([list(row) for row in top])
         any_data = any_data or bool((grid != "").any(axis=None))
         has_header = find_header_row(grid) is not None
+        if has_header:
+            parsed[name] = raw  # kept: only a sheet with a header can be the one read
         infos.append(SheetInfo(str(name), visibility.get(name, "visible"), has_header))
     choice = choose_sheet(file, infos)
     if choice.name is None:
         raise _no_header(file, any_data)
     try:
-        rows = workbook.get_sheet_by_name(choice.name).to_python(skip_empty_area=False)
+        # The sheet parsed above, not parsed again: that is most of the cost of a read.
+        rows = parsed[choice.name].to_python(skip_empty_area=False)
     except Exception as exc:
         raise _file_error(file, f"cannot read sheet {choice.name!r} ({exc})") from None
     grid = _text_grid(rows)
