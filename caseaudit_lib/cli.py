@@ -75,6 +75,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _build_reports(params: list[Path], **options: Any) -> int:
     """Build the reports of the audits named (files or folders), print the summary, exit code."""
+    from caseaudit_lib.audit.blank_form import BLANK_FORM
     from caseaudit_lib.build.audit_build import (
         build_audit,
         find_params_files,
@@ -93,10 +94,19 @@ def _build_reports(params: list[Path], **options: Any) -> int:
         **options,
     )
     print(summary.table())
+    failed = summary.with_status("failed")
+    if failed and all(BLANK_FORM in o.message for o in failed):
+        return EXIT_INPUT  # every failure is the user's input: a form with no cases
     return summary.exit_code
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from caseaudit_lib.audit.blank_form import require_cases
+    from caseaudit_lib.config.params import load_params
+
+    # A blank form stops here, in one line, before any notebook starts.
+    params = load_params(Path(args.params))
+    require_cases(params.data_path, str(params.data_file))
     # One audit, built in this process: a worker's start-up would be pure overhead.
     return _build_reports([Path(args.params)], force=True, progress=False, in_process=True)
 

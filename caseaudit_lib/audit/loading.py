@@ -66,7 +66,14 @@ def _framework(framework: Framework | str) -> Framework:
 def _validate(
     path: str | os.PathLike[str], framework: Framework, privacy: PrivacyConfig
 ) -> ValidatedSheet:
-    return validate_sheet(read_audit_sheet(path), framework, privacy)
+    sheet = read_audit_sheet(path)
+    try:
+        validated = validate_sheet(sheet, framework, privacy)
+    except AuditDataError as error:
+        raise AuditDataError([*sheet.notes, *error.problems]) from None
+    # Reading's notes first: which sheet was read comes before what is wrong in it.
+    validated.problems[:0] = sheet.notes
+    return validated
 
 
 def load_audit(

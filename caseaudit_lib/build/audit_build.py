@@ -249,6 +249,25 @@ def check_for_identifiers(
     raise BuildFailed("personal data in the outputs: " + "; ".join(lines), staging)
 
 
+def is_blank_form(error: CaseAuditError) -> bool:
+    """Return whether an error is the scoring file having no cases at all."""
+    from caseaudit_lib.audit.blank_form import BLANK_FORM
+
+    return any(p.message == BLANK_FORM for p in error.problems)
+
+
+def report_warnings(params: AuditParams, results: Any) -> None:
+    """Print, one line each, what the report leaves out of the findings file (unsafe text)."""
+    from caseaudit_lib.present.findings import findings_of
+
+    try:
+        findings = findings_of(params, results.framework)
+    except CaseAuditError:
+        return  # the report notebook stops on it, with the same lines
+    for warning in findings.warnings:
+        print(warning, file=sys.stderr)
+
+
 def build_audit(params_file: Path, *, executor: Executor | None = None) -> BuildResult:
     """Build one audit's report, executed notebooks and tables into a staging folder.
 
@@ -282,6 +301,9 @@ def build_audit(params_file: Path, *, executor: Executor | None = None) -> Build
         scoring_error: CaseAuditError | None = exc
     else:
         scoring_error = None
+        report_warnings(params, results)
+    if scoring_error is not None and is_blank_form(scoring_error):
+        raise scoring_error  # nothing to build: stop before any notebook runs
     notebooks = run_notebooks(params, staging, executor)
     if scoring_error is not None:
         raise BuildFailed(f"scoring failed: {scoring_error.lines()[0]}", staging)

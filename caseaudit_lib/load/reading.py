@@ -8,7 +8,9 @@ name the exact cell (``Answers!F7``). Nothing is parsed here: "NA" stays "NA", n
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -21,6 +23,13 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from caseaudit_lib.errors import AuditDataError, Problem, Severity, excel_cell
+from caseaudit_lib.load.excel_cells import (
+    XML_WORKBOOKS,
+    CellFault,
+    error_text_faults,
+    xml_cell_faults,
+)
+from caseaudit_lib.load.sheet_choice import SheetInfo, choose_sheet, visibility_name
 
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_EXTENSIONS = (".csv",)
@@ -41,6 +50,8 @@ class RawSheet:
             the zero-based row and column positions in the file.
         header_row: Position of the header row (the first of the top rows with a ``case_id``
             cell), or None when there is none.
+        notes: Problems found in reading: which sheet was chosen and why, Excel error cells
+            and formulas without a saved value (see :func:`read_audit_sheet`).
 
     """
 
@@ -48,6 +59,7 @@ class RawSheet:
     name: str | None
     grid: pd.DataFrame
     header_row: int | None
+    notes: tuple[Problem, ...] = ()
 
     @cached_property
     def header_names(self) -> list[str]:
@@ -141,27 +153,97 @@ def iter_sheets(path: str | os.PathLike[str]) -> Iterator[RawSheet]:
 
 
 def read_audit_sheet(path: str | os.PathLike[str]) -> RawSheet:
-    """Return the first sheet of a file whose top five rows hold a ``case_id`` header cell.
+    """Return the answers sheet of a file, chosen as :mod:`~caseaudit_lib.load.sheet_choice` says.
 
-    Sheets after it are never read, so a workbook with a large reference sheet behind the
-    answers costs no more than the answers.
+    Only the top rows of the other sheets are read, so a workbook with a large reference sheet
+    behind the answers costs little more than the answers. The sheet's ``notes`` say which
+    sheet was read whenever there was a choice, and name every Excel error cell and formula
+    without a saved value (errors: such a cell is not a blank answer).
 
     Raises:
         AuditDataError: The file cannot be read, is empty, or no sheet has a ``case_id`` header.
 
     """
-    any_data = False
+    path = Path(path)
     file = str(path)
-    for sheet in iter_sheets(path):
-        if sheet.header_row is not None:
-            return sheet
-        any_data = any_data or bool((sheet.grid != "").any(axis=None))
+    if path.suffix.lower() in EXCEL_EXTENSIONS and path.is_file():
+        sheet = _choose_workbook_sheet(path, file)
+    else:
+        sheet = next(iter_sheets(path))
+        if sheet.header_row is None:
+            raise _no_header(file, bool((sheet.grid != "").any(axis=None)))
+    # An .xlsx/.xlsm sheet's XML says which cells are errors; other formats show error cells as
+    # their text ("#N/A"), which is all there is to go on.
+    if path.suffix.lower() in XML_WORKBOOKS:
+        faults = xml_cell_faults(path, str(sheet.name))
+    else:
+        faults = error_text_faults(sheet.grid)
+    if not faults:
+        return sheet
+    notes = [_fault_problem(sheet, f) for f in sorted(set(faults), key=lambda f: (f.row, f.col))]
+    return dataclasses.replace(sheet, notes=sheet.notes + tuple(notes))
+
+
+def _choose_workbook_sheet(path: Path, file: str) -> RawSheet:
+    """Return the answers sheet of a workbook, its choice explained in ``notes``."""
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        visibility = {m.name: visibility_name(m.visible) for m in workbook.sheets_metadata}
+    except Exception as exc:  # calamine raises several types for a damaged file
+        raise _file_error(file, f"cannot read the workbook, it may be corrupt ({exc})") from None
+    infos, any_data, parsed = [], False, {}
+    for name in workbook.sheet_names:
+        try:
+            raw = workbook.get_sheet_by_name(name)
+            # iter_rows starts at the first used row, to_python at row 1: count from row 1.
+            start = raw.start[0] if raw.start else 0
+            top = list(itertools.islice(raw.iter_rows(), max(0, HEADER_SEARCH_ROWS - start)))
+        except Exception as exc:
+            raise _file_error(file, f"cannot read sheet {name!r} ({exc})") from None
+        grid = _text_grid([list(row) for row in top])
+        any_data = any_data or bool((grid != "").any(axis=None))
+        has_header = find_header_row(grid) is not None
+        if has_header:
+            parsed[name] = raw  # kept: only a sheet with a header can be the one read
+        infos.append(SheetInfo(str(name), visibility.get(name, "visible"), has_header))
+    choice = choose_sheet(file, infos)
+    if choice.name is None:
+        raise _no_header(file, any_data)
+    try:
+        # The sheet parsed above, not parsed again: that is most of the cost of a read.
+        rows = parsed[choice.name].to_python(skip_empty_area=False)
+    except Exception as exc:
+        raise _file_error(file, f"cannot read sheet {choice.name!r} ({exc})") from None
+    grid = _text_grid(rows)
+    return RawSheet(file, choice.name, grid, find_header_row(grid), choice.notes)
+
+
+def _no_header(file: str, any_data: bool) -> AuditDataError:
     if not any_data:
-        raise _file_error(file, "empty file: no sheet holds any data")
-    raise _file_error(
+        return _file_error(file, "empty file: no sheet holds any data")
+    return _file_error(
         file,
         "no sheet has a 'case_id' header cell",
         expected=f"a header row with a 'case_id' cell within the first {HEADER_SEARCH_ROWS} rows",
+    )
+
+
+def _fault_problem(sheet: RawSheet, fault: CellFault) -> Problem:
+    """Return an error naming a cell that holds an Excel error or an unsaved formula."""
+    column = None
+    if sheet.header_row is not None and fault.row > sheet.header_row:
+        headers = sheet.header_names
+        column = headers[fault.col] if fault.col < len(headers) and headers[fault.col] else None
+    message = fault.text
+    if fault.text.startswith("formula"):
+        message += " (the workbook was saved by a program, not Excel: open it in Excel and save)"
+    return Problem(
+        "error",
+        sheet.file,
+        message,
+        sheet=sheet.name,
+        cell=excel_cell(fault.row, fault.col),
+        column=column,
     )
 
 

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from caseaudit_lib.config.params import AuditParams, earlier_chain
-from caseaudit_lib.errors import ParamsError
+from caseaudit_lib.errors import ParamsError, Problem
+from caseaudit_lib.paths import resolve
+from caseaudit_lib.present.sanitise import clean_yaml_texts
 from caseaudit_lib.yaml_fields import FieldChecker, one_of, read_yaml_mapping
 
 if TYPE_CHECKING:
@@ -73,6 +75,8 @@ class Findings:
     good_practice: tuple[str, ...] = ()
     themes: Mapping[str, ThemeFindings] = field(default_factory=dict)
     recommendations: tuple[Recommendation, ...] = ()
+    # What the sanitiser left out of the text (raw HTML, unsafe links), one warning each.
+    warnings: tuple[Problem, ...] = ()
 
     def theme(self, theme_id: str) -> ThemeFindings:
         """Return a theme's findings (empty when the file says nothing about it)."""
@@ -187,7 +191,9 @@ def load_findings(
 
     """
     doc = read_yaml_mapping(path, "findings file")
-    values, source, c = doc.values, doc.source, doc.checker()
+    source, c = doc.source, doc.checker()
+    # Everything below reads the cleaned text: no raw HTML or unsafe link reaches the report.
+    values, dropped = clean_yaml_texts(doc.values, source, resolve(path))
     c.unknown_keys("", values, TOP_KEYS)
     theme_ids = [t.id for t in framework.themes] if framework is not None else None
     file_audit = c.text("audit_id", values.get("audit_id"), optional=True)
@@ -201,6 +207,7 @@ def load_findings(
         good_practice=_paragraphs(c, "good_practice", values.get("good_practice")),
         themes=_themes(c, values.get("themes"), theme_ids),
         recommendations=_recommendations(c, values.get("recommendations"), theme_ids),
+        warnings=tuple(dropped),
     )
     if c.problems:
         raise ParamsError(c.problems)

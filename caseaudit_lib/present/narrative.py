@@ -36,6 +36,7 @@ from caseaudit_lib.present.findings import (
     findings_of,
     recommendations_table,
 )
+from caseaudit_lib.present.sanitise import safe_markdown
 
 if TYPE_CHECKING:
     from caseaudit_lib.compare.baseline import Baseline
@@ -162,6 +163,9 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        # Every value a template prints may hold text a person typed (findings, titles, names,
+        # baseline labels): it goes through the Markdown sanitiser, whatever the template.
+        finalize=safe_markdown,
     )
     env.filters.update(
         pct=_pct, signed=_signed, points=_points, count=_count, count_of=_count_of,
@@ -467,7 +471,7 @@ class Narrative:
 
     def theme_heading(self, theme_id: str) -> str:
         """Return the Markdown heading of a theme's section."""
-        return f"## {self.theme_names[theme_id]}\n"
+        return f"## {safe_markdown(self.theme_names[theme_id])}\n"
 
     def theme_score(self, theme_id: str) -> str:
         """Return a theme's score sentence and its change sentences, then its weakest questions."""

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from caseaudit_lib.audit.blank_form import blank_form_error
 from caseaudit_lib.audit.loading import Audit, load_audit
 from caseaudit_lib.config.checks import caseload_covers, raise_if_caseload_too_small
 from caseaudit_lib.config.params import AuditParams
-from caseaudit_lib.errors import AuditDataError, ParamsError, Problem
+from caseaudit_lib.errors import ParamsError
 from caseaudit_lib.framework.model import Framework, load_framework
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
 from caseaudit_lib.score.scoring import AuditScores, score_audit
@@ -51,9 +52,7 @@ def load_and_score(
     framework = load_framework(params.framework)
     audit = load_audit(params.data_path, framework, privacy=privacy_config(params, where))
     if audit.n_cases == 0:
-        raise AuditDataError(
-            [Problem("error", str(params.data_file), "no cases to score: the form is blank")]
-        )
+        raise blank_form_error(str(params.data_file))
     raise_if_caseload_too_small(params, audit.n_cases)
     scores = score_audit(
         audit,
