@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import papermill
 import pytest
 import yaml
 
@@ -169,6 +170,16 @@ def test_committed_notebook_is_clean_and_parameterised(notebook: Path) -> None:
     (index,) = tagged(nb, "parameters")
     following = [c for c in nb.cells[index + 1 :] if c.cell_type == "code"]
     assert "params_from_namespace(globals())" in following[0].source
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_lists_every_parameter(notebook: Path) -> None:
+    """papermill --help-notebook reads the cell (it cannot parse annotations like `str | None`)."""
+    inferred = papermill.inspect_notebook(str(notebook))
+    assert list(inferred)[0] == PARAMS_FILE
+    assert set(inferred) == {PARAMS_FILE, *PARAMETER_NAMES}
+    assert inferred[PARAMS_FILE]["default"] == '"params/bromley-2016.yaml"'
+    assert all(inferred[name]["help"] for name in inferred)
 
 
 @pytest.mark.parametrize("notebook", ANALYSTS, ids=lambda p: p.stem)
