@@ -156,7 +156,14 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Pa
             shutil.copy2(source, project / name)
     port, token = free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "CASEAUDIT_ROOT": str(project), "JUPYTER_CONFIG_DIR": str(project)}
+    # Jupyter's config, settings, runtime files (which hold the token) and workspaces all in the
+    # copy: the test reads no one's settings and leaves nothing behind.
+    env = {
+        **os.environ,
+        "CASEAUDIT_ROOT": str(project),
+        "JUPYTER_CONFIG_DIR": str(project / ".jupyter"),
+        "JUPYTER_RUNTIME_DIR": str(project / ".jupyter" / "runtime"),
+    }
     command = [
         sys.executable,
         "-m",
@@ -169,7 +176,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Pa
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
-        "--ServerApp.open_browser=False",
         "--LabServerApp.workspaces_dir=" + str(project / ".workspaces"),
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
