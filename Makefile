@@ -39,9 +39,11 @@ lint: $(STAMP)  ## the pre-commit hooks (ruff, notebook outputs, large files), t
 	$(BIN)/pre-commit run --all-files --show-diff-on-failure
 	$(BIN)/lint-imports --no-cache
 
-lab: $(STAMP)  ## start JupyterLab with the project's kernel
-	$(BIN)/python -m pip install --quiet -e '.[test,lab]'
-	$(BIN)/jupyter lab notebooks/
+# Rooted at the project (params/, data/ and outputs/ in reach), opening on notebooks/; Jupyter
+# refuses root without --allow-root, which is how a container or a CI runner usually runs.
+lab: $(STAMP)  ## start JupyterLab with the project's kernel, opening on notebooks/
+	$(BIN)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(STAMP)  ## the speed and memory benchmark (prints ratios)
 	$(BIN)/python benchmarks/bench.py

@@ -46,8 +46,9 @@ _PUBLIC = {
     "AuditResults": "pipeline",
     "score_params": "pipeline",
     "project_root": "paths",
-    # the board report's words
+    # the board report's words; the headline each analysts' notebook opens with
     "Narrative": "present.narrative",
+    "audit_headline": "present.headline",
 }
 
 # Modules the notebooks use by name: ``from caseaudit_lib import plots, views``. ``plots`` is

@@ -83,7 +83,8 @@ def test_explorer_widget_follows_its_controls(results) -> None:
     assert "Timely and thorough" in tables["cases"].value
     controls["theme"].value = "planning"
     assert "Questions of Planning" in tables["questions"].value
-    assert [v for _, v in controls["question"].options] == [None, "Q4", "Q5"]
+    assert [v for _, v in controls["question"].options] == [explore.ALL, "Q4", "Q5"]
+    assert controls["question"].label == "All questions"  # not blank after a theme change
     controls["question"].value = "Q5"
     controls["auditor"].value = "Auditor B"
     controls["only_not_sufficient"].value = True
@@ -91,3 +92,42 @@ def test_explorer_widget_follows_its_controls(results) -> None:
     assert "nothing to show" in tables["cases"].value
     controls["only_not_sufficient"].value = False
     assert tables["cases"].value.count("Auditor B") == 3
+
+
+def test_every_control_starts_on_a_visible_value(results) -> None:
+    box = explore.explorer(results)
+    for name in ("theme", "question", "case_type", "auditor"):
+        control = box.controls[name]
+        assert control.index == 0, name  # None would show a blank drop-down
+        assert control.label, name
+    assert box.controls["case_type"].label == "All"
+    assert box.controls["auditor"].label == "All"
+    # choosing All again after an auditor really is All
+    box.controls["auditor"].value = "Auditor B"
+    box.controls["auditor"].index = 0
+    assert box.controls["auditor"].label == "All"
+    assert "all auditors" in box.tables["selection"].value
+
+
+def test_the_explorer_says_what_the_selection_is(results) -> None:
+    assert explore.selection_sentence(results, "assessment") == (
+        "Assessment · all case types · all auditors · 6 cases"
+    )
+    said = explore.selection_sentence(
+        results, "planning", "Q5", "OOCD", "Auditor B", only_not_sufficient=True
+    )
+    assert said == (
+        "Planning · question Q5 · Out-of-court disposal · Auditor B · 2 cases"
+        " · only answers judged not sufficient"
+    )
+    box = explore.explorer(results)
+    assert "Assessment · all case types · all auditors · 6 cases" in box.tables["selection"].value
+    box.controls["theme"].value = "planning"
+    box.controls["auditor"].value = "Auditor A"
+    assert "Planning · all case types · Auditor A · 3 cases" in box.tables["selection"].value
+
+
+def test_the_selection_line_escapes_what_auditors_typed(results, monkeypatch) -> None:
+    monkeypatch.setattr(explore, "selection_sentence", lambda *a, **k: "<b>x</b> & y")
+    box = explore.explorer(results)
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in box.tables["selection"].value

@@ -1,14 +1,17 @@
 """The notebooks: committed clean, parameterised like the params files, and runnable.
 
-Every notebook is executed under papermill with every params file in params/, in the project's
-``caseaudit`` kernel; the values an analysts' notebook records (the JSON output of its cell
-tagged ``record``) are checked against the library's own tables for the same params. A misspelt
-or mistyped parameter must stop a notebook at its top with the one-line message of
+Every notebook is executed with every params file in params/, in the project's ``caseaudit``
+kernel, two ways: with the file's values as papermill's parameters (``papermill -f
+params/X.yaml``, as a build runs them) and with ``params_file`` alone (``papermill -p
+params_file params/X.yaml``). The values an analysts' notebook records (the JSON output of its
+cell tagged ``record``) are checked against the library's own tables for the same params. A
+misspelt or mistyped parameter must stop a notebook at its top with the one-line message of
 ``ParamsError``.
 
-Starting a kernel is most of the cost, so the whole matrix runs once, up front, in a pool of
-processes (one per core; papermill changes the working directory, so not threads); each test
-then reads its executed copy.
+Starting a kernel is most of the cost, so the whole matrix runs once, up front, in warm kernels
+(caseaudit's own :class:`KernelSession`, papermill's parameterising and client, one kernel per
+core, each in its own process); each test then reads its executed copy. The plain papermill
+command line is run too, once each way.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import papermill
 import pytest
 import yaml
 
-from caseaudit_lib.config.params import PARAMETER_NAMES
+from caseaudit_lib.build.execution import KernelSession
+from caseaudit_lib.config.params import PARAMETER_NAMES, PARAMS_FILE
 from caseaudit_lib.paths import project_root
 from caseaudit_lib.pipeline import AuditResults, score_params
 from caseaudit_lib.present.views import RECORD_MIMETYPE, RECORD_TAG, lowest_theme
@@ -39,6 +43,9 @@ ANALYSTS = [n for n in NOTEBOOKS if n.stem[:2] in {"01", "02", "03", "04"}]
 PARAMS_FILES = sorted((ROOT / "params").glob("*.yaml"))
 SAMPLE = ROOT / "params" / "bromley-2016.yaml"
 KERNEL = "caseaudit"
+MODES = ("whole", PARAMS_FILE)  # -f params/X.yaml, or -p params_file params/X.yaml
+# What a notebook may import of caseaudit: the package, and the modules it exposes by name.
+PUBLIC_MODULES = {"plots", "views", "quality", "changes", "explore"}
 
 
 def tagged(nb: nbformat.NotebookNode, tag: str) -> list[int]:
@@ -57,48 +64,46 @@ def parameters_cell(nb: nbformat.NotebookNode) -> dict[str, Any]:
     return values
 
 
-def execute(notebook: Path, out_dir: Path, parameters: dict[str, Any]) -> nbformat.NotebookNode:
-    """Run a notebook as papermill does, from the notebooks folder, into out_dir."""
-    return papermill.execute_notebook(
-        str(notebook),
-        str(out_dir / notebook.name),
-        parameters=parameters,
-        kernel_name=KERNEL,
-        cwd=str(notebook.parent),
-        progress_bar=False,
-    )
-
-
-def execute_quietly(notebook: Path, out_path: Path, parameters: dict[str, Any]) -> str | None:
-    """Run a notebook into out_path in a worker process; return the error, or None."""
-    try:
-        execute(notebook, out_path.parent, parameters)
-    except Exception as error:  # reported by the test that reads this run
-        return f"{type(error).__name__}: {error}"
-    finally:
-        made = out_path.parent / notebook.name
-        if made.exists():
-            made.replace(out_path)
-    return None
+def run_jobs(jobs: list[tuple[Path, Path, dict[str, Any]]]) -> list[str | None]:
+    """Run notebooks one after another in one warm kernel; return each one's error or None."""
+    errors: list[str | None] = []
+    with KernelSession(KERNEL, cwd=ROOT / "notebooks", timeout=300) as session:
+        for notebook, out_path, parameters in jobs:
+            try:
+                session.run_notebook(notebook, parameters, out_path)
+            except Exception as error:  # reported by the test that reads this run
+                cause = error.__cause__ or error  # papermill's error, as the CLI raises it
+                errors.append(f"{type(cause).__name__}: {cause}")
+            else:
+                errors.append(None)
+    return errors
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Any]:
-    """Execute every notebook with every params file, in parallel; key (notebook, params)."""
-    jobs = {}
+def executed(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, ...], Any]:
+    """Execute every notebook with every params file both ways; key (notebook, params, mode)."""
+    jobs: dict[tuple[str, ...], tuple[Path, Path, dict[str, Any]]] = {}
     for notebook in NOTEBOOKS:
         for params_file in PARAMS_FILES:
-            folder = tmp_path_factory.mktemp(f"{notebook.stem}-{params_file.stem}")
-            parameters = yaml.safe_load(params_file.read_text(encoding="utf-8"))
-            jobs[(notebook.stem, params_file.stem)] = (notebook, folder / "out.ipynb", parameters)
-        if notebook in ANALYSTS:  # as papermill -p casload 80
-            folder = tmp_path_factory.mktemp(f"{notebook.stem}-typo")
-            jobs[(notebook.stem, "typo")] = (notebook, folder / "out.ipynb", {"casload": 80})
+            whole = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+            by_file = {PARAMS_FILE: f"params/{params_file.name}"}
+            for mode, parameters in zip(MODES, (whole, by_file), strict=True):
+                folder = tmp_path_factory.mktemp(f"{notebook.stem}-{params_file.stem}-{mode}")
+                key = (notebook.stem, params_file.stem, mode)
+                jobs[key] = (notebook, folder / "out.ipynb", parameters)
+    for notebook in ANALYSTS:  # as papermill -p casload 80; last, as a failure costs a kernel
+        folder = tmp_path_factory.mktemp(f"{notebook.stem}-typo")
+        jobs[(notebook.stem, "typo")] = (notebook, folder / "out.ipynb", {"casload": 80})
+    keys = list(jobs)
     workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    shares = [keys[i::workers] for i in range(workers)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = {key: pool.submit(execute_quietly, *job) for key, job in jobs.items()}
-        return {key: (future.result(), jobs[key][1]) for key, future in futures.items()}
+        done = pool.map(run_jobs, [[jobs[k] for k in share] for share in shares])
+        errors = {}
+        for share, out in zip(shares, done, strict=True):
+            errors.update(zip(share, out, strict=True))
+    return {key: (errors[key], jobs[key][1]) for key in keys}
 
 
 def recorded(nb: nbformat.NotebookNode) -> dict[str, Any]:
@@ -112,6 +117,26 @@ def recorded(nb: nbformat.NotebookNode) -> dict[str, Any]:
 @functools.cache
 def library(params_file: Path) -> AuditResults:
     return score_params(params_file)
+
+
+def papermill_cli(notebook: Path, out: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """Run the papermill command line on a notebook, from its folder, as a user would."""
+    return subprocess.run(
+        [
+            str(Path(sys.executable).with_name("papermill")),
+            str(notebook),
+            str(out),
+            *arguments,
+            "-k",
+            KERNEL,
+            "--cwd",
+            str(notebook.parent),
+            "--no-progress-bar",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_there_are_notebooks_and_params_files() -> None:
@@ -134,16 +159,27 @@ def test_committed_notebook_is_clean_and_parameterised(notebook: Path) -> None:
         if cell.cell_type == "code":
             assert cell.outputs == [], f"{notebook.name} is committed with outputs"
             assert cell.execution_count is None
-    # one parameters cell, holding every params name ...
+    # one parameters cell, holding params_file and every params name ...
     values = parameters_cell(nb)
-    sample = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
-    assert set(values) == set(PARAMETER_NAMES)
-    # ... with the bundled sample as defaults, so the notebook runs as it is
-    assert values == sample
+    assert set(values) == {PARAMS_FILE, *PARAMETER_NAMES}
+    # ... params_file naming the bundled sample, so the notebook runs as it is, and every
+    # other value None: taken from that file unless set here
+    assert values == {PARAMS_FILE: "params/bromley-2016.yaml", **dict.fromkeys(PARAMETER_NAMES)}
+    assert (ROOT / values[PARAMS_FILE]).resolve() == SAMPLE
     # the first code cell after it checks them before anything else runs
     (index,) = tagged(nb, "parameters")
     following = [c for c in nb.cells[index + 1 :] if c.cell_type == "code"]
     assert "params_from_namespace(globals())" in following[0].source
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_lists_every_parameter(notebook: Path) -> None:
+    """papermill --help-notebook reads the cell (it cannot parse annotations like `str | None`)."""
+    inferred = papermill.inspect_notebook(str(notebook))
+    assert list(inferred)[0] == PARAMS_FILE
+    assert set(inferred) == {PARAMS_FILE, *PARAMETER_NAMES}
+    assert inferred[PARAMS_FILE]["default"] == '"params/bromley-2016.yaml"'
+    assert all(inferred[name]["help"] for name in inferred)
 
 
 @pytest.mark.parametrize("notebook", ANALYSTS, ids=lambda p: p.stem)
@@ -151,20 +187,72 @@ def test_analysts_notebook_layout(notebook: Path) -> None:
     nb = nbformat.read(notebook, as_version=4)
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
     sample = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
-    assert list(parameters_cell(nb)) == list(sample)  # in the params files' order
+    assert list(parameters_cell(nb)) == [PARAMS_FILE, *sample]  # in the params files' order
     (index,) = tagged(nb, "parameters")
     following = [c for c in nb.cells[index + 1 :] if c.cell_type == "code"]
     assert "params = ca.params_from_namespace(globals())" in following[0].source
     assert "score_params(params)" in following[1].source
+    # the first screen after the title: which audit this is, and its headline numbers
+    assert following[1].source.splitlines()[-1] == "ca.audit_headline(results)"
     assert len(tagged(nb, RECORD_TAG)) == 1
 
 
+def imports(nb: nbformat.NotebookNode) -> list[ast.Import | ast.ImportFrom]:
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            tree = ast.parse(cell.source)
+            found += [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+    return found
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_imports_only_the_public_surface(notebook: Path) -> None:
+    nb = nbformat.read(notebook, as_version=4)
+    for node in imports(nb):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("caseaudit_lib"):
+                    assert (alias.name, alias.asname) == ("caseaudit_lib", "ca"), ast.dump(node)
+                assert not alias.name.startswith("matplotlib"), "figures go through plots"
+        else:
+            assert node.module is not None and not node.module.startswith("caseaudit_lib."), (
+                f"{notebook.name}: from {node.module} import ..."
+            )
+            assert not (node.module or "").startswith("matplotlib"), "figures go through plots"
+            if node.module == "caseaudit_lib":
+                assert {a.name for a in node.names} <= PUBLIC_MODULES
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_figure_is_shown_one_way(notebook: Path) -> None:
+    """plots.display_figure(...) carries the alt text; nothing else shows a chart."""
+    nb = nbformat.read(notebook, as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert "plt." not in code and "plt.show" not in code
+    calls = [
+        node
+        for node in ast.walk(ast.parse(code))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "plots"
+    ]
+    charts = [c for c in calls if c.func.attr != "display_figure"]
+    shown = [c for c in calls if c.func.attr == "display_figure"]
+    assert len(charts) == len(shown), f"{notebook.name}: a chart not shown by display_figure"
+    for call in shown:
+        (argument,) = call.args
+        assert isinstance(argument, ast.Call) and argument.func.value.id == "plots"
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("params_file", PARAMS_FILES, ids=lambda p: p.stem)
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_and_matches_the_library(
-    notebook: Path, params_file: Path, executed: dict[tuple[str, str], Any]
+    notebook: Path, params_file: Path, mode: str, executed: dict[tuple[str, ...], Any]
 ) -> None:
-    error, out_path = executed[(notebook.stem, params_file.stem)]
+    error, out_path = executed[(notebook.stem, params_file.stem, mode)]
     assert error is None, error
     out = nbformat.read(out_path, as_version=4)
     if notebook not in ANALYSTS:
@@ -210,7 +298,7 @@ def test_notebook_runs_and_matches_the_library(
 
 @pytest.mark.parametrize("notebook", ANALYSTS, ids=lambda p: p.stem)
 def test_misspelt_parameter_stops_at_the_top(
-    notebook: Path, executed: dict[tuple[str, str], Any]
+    notebook: Path, executed: dict[tuple[str, ...], Any]
 ) -> None:
     """papermill -p casload 80: fails in the cell that checks the parameters, saying why."""
     error, out_path = executed[(notebook.stem, "typo")]
@@ -246,25 +334,27 @@ def test_params_file_with_unknown_key_and_mistyped_value_fails(tmp_path: Path) -
     )
     params_file = tmp_path / "typo.yaml"
     params_file.write_text(text, encoding="utf-8")
-    notebook = ANALYSTS[0]
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("papermill")),
-            str(notebook),
-            str(tmp_path / "out.ipynb"),
-            "-f",
-            str(params_file),
-            "-k",
-            KERNEL,
-            "--cwd",
-            str(notebook.parent),
-            "--no-progress-bar",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = papermill_cli(ANALYSTS[0], tmp_path / "out.ipynb", "-f", str(params_file))
     assert done.returncode != 0
     said = done.stdout + done.stderr
     assert "did you mean 'caseload'?" in said
     assert "service: error: not a text value (found '12'" in said
+
+
+def test_papermill_cli_runs_another_audit_by_params_file(tmp_path: Path) -> None:
+    """papermill NB OUT -p params_file params/X.yaml -p caseload 90: X, caseload overridden."""
+    notebook = ANALYSTS[1]
+    out = tmp_path / "out.ipynb"
+    done = papermill_cli(
+        notebook, out, "-p", PARAMS_FILE, "params/bromley-2017.yaml", "-p", "caseload", "90"
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    values = recorded(nbformat.read(out, as_version=4))
+    assert values["audit_id"] == "bromley-2017"
+    results = library(ROOT / "params" / "bromley-2017.yaml")
+    assert values["n_cases"] == results.audit.n_cases
+    # the same answers, but the intervals' finite population correction uses caseload 90
+    theme = results.scores.themes.iloc[0]
+    got = values["themes"][theme.theme_id]
+    assert got["score_pct"] == pytest.approx(theme.score_pct)
+    assert got["ci_low_pct"] != pytest.approx(theme.ci_low_pct)

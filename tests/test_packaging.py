@@ -20,8 +20,8 @@ def _split(spec: str) -> tuple[str, str]:
 def test_environment_yml_agrees_with_pyproject() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = dict(_split(s) for s in project["dependencies"])
-    for extra in ("test", "lab"):
-        wanted.update(_split(s) for s in project["optional-dependencies"][extra])
+    for specs in project["optional-dependencies"].values():
+        wanted.update(_split(s) for s in specs)
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda = dict(_split(d) for d in env["dependencies"] if isinstance(d, str))
     python_spec = conda.pop("python")
@@ -43,3 +43,15 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_console_script_declared() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["caseaudit"] == "caseaudit_lib.cli:main"
+
+
+def test_jupyterlab_is_installed_by_the_main_setup_and_make_lab_installs_nothing() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "jupyterlab" in dict(_split(s) for s in project["dependencies"])
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^lab:.*\n((?:\t.*\n)+)", makefile, flags=re.MULTILINE)
+    assert recipe, "no lab target"
+    assert "pip" not in recipe.group(1)
+    # rooted at the project, opening on the notebooks
+    assert "--ServerApp.root_dir=." in recipe.group(1)
+    assert "/lab/tree/notebooks" in recipe.group(1)

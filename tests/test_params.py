@@ -233,6 +233,62 @@ def test_float_caseload_from_papermill_is_accepted_but_not_a_fraction(root: Path
     assert params_from_namespace(namespace(root, caseload=None)).caseload is None
 
 
+def cell(root: Path, params_file: object, **set_in_cell: object) -> dict:
+    """A notebook's globals: params_file, every other parameter None unless set in the cell."""
+    ns = namespace(root)
+    ns.update(dict.fromkeys(PARAMETER_NAMES), params_file=params_file, **set_in_cell)
+    return ns
+
+
+def test_params_file_gives_that_audit(root: Path) -> None:
+    path = write(root, "y2017", valid(audit_id="y2017", title="Follow-up", caseload=75))
+    params = params_from_namespace(cell(root, "params/y2017.yaml"))
+    assert params == load_params(path)
+
+
+def test_values_set_in_the_cell_or_by_papermill_override_the_file_one_by_one(root: Path) -> None:
+    write(root, "y2017", valid(audit_id="y2017", title="Follow-up", caseload=75))
+    params = params_from_namespace(cell(root, "params/y2017.yaml", caseload=90, baselines=[]))
+    assert (params.audit_id, params.title) == ("y2017", "Follow-up")
+    assert (params.caseload, params.baselines) == (90, ())
+    assert params.findings_file == "data/findings.yaml"  # from the file
+
+
+def test_a_whole_set_of_values_does_not_read_params_file(root: Path) -> None:
+    """papermill -f params/X.yaml keeps the cell's params_file: X's values are the audit."""
+    write(root, "sample", valid(findings_file="data/findings.yaml"))
+    injected = valid(audit_id="other", caseload=None, findings_file=None)
+    ns = cell(root, "params/sample.yaml", **injected)
+    params = params_from_namespace(ns)
+    assert params.audit_id == "other"
+    assert params.findings_file is None and params.caseload is None
+    # nor is a missing sample file a fault then
+    (root / "params" / "sample.yaml").unlink()
+    assert params_from_namespace(ns) == params
+
+
+def test_a_bad_params_file_is_named(root: Path) -> None:
+    with pytest.raises(ParamsError, match=r"^params/nope.yaml: error: params file not found"):
+        params_from_namespace(cell(root, "params/nope.yaml"))
+    with pytest.raises(ParamsError, match=r"^notebook parameters: params_file: error: not a"):
+        params_from_namespace(cell(root, 2017))
+    write(root, "bad", valid(caseload="many"))
+    with pytest.raises(
+        ParamsError, match=r"^params/bad.yaml: line \d+, caseload: error: not a whole number"
+    ):
+        params_from_namespace(cell(root, "params/bad.yaml"))
+
+
+def test_a_typo_in_the_cell_is_still_caught_with_params_file(root: Path) -> None:
+    write(root, "y2017", valid(audit_id="y2017"))
+    with pytest.raises(ParamsError) as caught:
+        params_from_namespace(cell(root, "params/y2017.yaml", casload=80))
+    assert str(caught.value) == (
+        "notebook parameters: casload: error: unknown key "
+        "(found 'casload'; expected did you mean 'caseload'?)"
+    )
+
+
 def test_earlier_chain_is_oldest_first_recursive_and_cycle_safe(root: Path) -> None:
     def audit(audit_id: str, date: str, *earlier: str) -> dict:
         return valid(audit_id=audit_id, audit_date=date, audit_end_date=..., earlier_audits=earlier)

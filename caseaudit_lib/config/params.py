@@ -18,8 +18,9 @@ from typing import Any
 
 from caseaudit_lib.config.audit_params import PARAMETER_NAMES, REQUIRED_NAMES, AuditParams, defaults
 from caseaudit_lib.config.checks import check_params, raise_if_caseload_too_small
+from caseaudit_lib.errors import ParamsError, Problem
 from caseaudit_lib.paths import display_path
-from caseaudit_lib.yaml_fields import FieldChecker, read_yaml_mapping
+from caseaudit_lib.yaml_fields import FieldChecker, read_yaml_mapping, show_value
 
 __all__ = [
     "PARAMETER_NAMES",
@@ -33,6 +34,8 @@ __all__ = [
     "raise_if_caseload_too_small",
 ]
 
+# A notebook's one parameter that is not a params key: the params file its values start from.
+PARAMS_FILE = "params_file"
 # Names IPython and Jupyter put in a notebook's globals; never parameters.
 _IPYTHON_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit", "open"})
 
@@ -71,6 +74,8 @@ def params_from_namespace(
 
     Call it as ``params = params_from_namespace(globals())`` in the cell after ``parameters``.
     IPython's own names, names starting with ``_``, modules, functions and classes are ignored.
+    A ``params_file`` global names the params file the values start from (see
+    :func:`with_params_file`); it is not read when every required value is given.
 
     Args:
         ns: the notebook's globals.
@@ -89,7 +94,43 @@ def params_from_namespace(
         for name, value in ns.items()
         if name not in allowed and _is_parameter(name, value)
     }
+    params_file = values.pop(PARAMS_FILE, None)
+    given = {name for name, value in values.items() if value is not None}
+    # Every required value given (papermill -f, or a build's parameters) is a whole audit:
+    # reading params_file then could only slip another audit's optional values in.
+    if params_file is not None and not REQUIRED_NAMES <= given:
+        values = with_params_file(params_file, values, check_files=check_files, source=source)
     return check_params(values, FieldChecker(source, check_files=check_files))
+
+
+def with_params_file(
+    params_file: Any,
+    values: Mapping[str, Any],
+    *,
+    check_files: bool = True,
+    source: str = "notebook parameters",
+) -> dict[str, Any]:
+    """Return a params file's values, each overridden by a value of ``values`` that is not None.
+
+    This is a notebook's ``params_file`` parameter: the file names the audit, and a value set in
+    the parameters cell or by ``papermill -p`` replaces the file's value for that name only.
+
+    Raises:
+        ParamsError: ``params_file`` is not a path, or the file has faults (located in the file).
+
+    """
+    if not isinstance(params_file, str | Path) or not str(params_file).strip():
+        problem = Problem(
+            "error",
+            source,
+            "not a params file",
+            cell=PARAMS_FILE,
+            value=show_value(params_file),
+            expected='a params file, e.g. "params/bromley-2017.yaml"',
+        )
+        raise ParamsError([problem])
+    from_file = load_params(str(params_file).strip(), check_files=check_files).to_dict()
+    return from_file | {name: value for name, value in values.items() if value is not None}
 
 
 def earlier_chain(params: AuditParams) -> list[AuditParams]:

@@ -13,6 +13,7 @@ scores. Cases appear only under their pseudonyms.
 from __future__ import annotations
 
 import dataclasses
+import html
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from caseaudit_lib.pipeline import AuditResults
 
 ALL_LABEL = "All"
+# The value of an "All" option. Not None: ipywidgets takes a None value for "nothing selected"
+# and shows a blank drop-down; no case type, auditor or question id is written so.
+ALL = "(all)"
 
 
 def _case_type_id(results: AuditResults, case_type: str | None) -> str | None:
@@ -177,16 +181,46 @@ def case_answers(results: AuditResults, case_id: str) -> pd.DataFrame:
     )
 
 
+def selection_sentence(
+    results: AuditResults,
+    theme_id: str,
+    question_id: str | None = None,
+    case_type: str | None = None,
+    auditor: str | None = None,
+    only_not_sufficient: bool = False,
+) -> str:
+    """Return what a selection is, e.g. "Assessments · all case types · all auditors · 20 cases"."""
+    parts = [results.framework.theme(theme_id).name]
+    if question_id is not None:
+        parts.append(f"question {question_id}")
+    type_id = _case_type_id(results, case_type)
+    parts.append("all case types" if type_id is None else results.framework.case_types[type_id])
+    parts.append("all auditors" if auditor is None else auditor)
+    n = len(subset(results, case_type, auditor).cases)
+    parts.append(f"{n} case" + ("" if n == 1 else "s"))
+    if only_not_sufficient:
+        parts.append("only answers judged not sufficient")
+    return " · ".join(parts)
+
+
 def choices(results: AuditResults) -> dict[str, list[tuple[str, Any]]]:
-    """Return the (label, value) options of each filter: themes, case types, auditors."""
+    """Return the (label, value) options of each filter: themes, case types, auditors.
+
+    The "All" option's value is :data:`ALL`; :func:`chosen` turns it into None for the views.
+    """
     cases = results.audit.first_marking().cases
     present = set(cases["case_type"])
     return {
         "theme": [(t.name, t.id) for t in results.framework.themes],
-        "case_type": [(ALL_LABEL, None)]
+        "case_type": [(ALL_LABEL, ALL)]
         + [(label, i) for i, label in results.framework.case_types.items() if i in present],
-        "auditor": [(ALL_LABEL, None)] + [(a, a) for a in sorted(cases["auditor"].unique())],
+        "auditor": [(ALL_LABEL, ALL)] + [(a, a) for a in sorted(cases["auditor"].unique())],
     }
+
+
+def chosen(value: Any) -> Any:
+    """Return a drop-down's value as the views take it: None for "All"."""
+    return None if value == ALL else value
 
 
 def _question_options(results: AuditResults, theme_id: str) -> list[tuple[str, Any]]:
@@ -194,7 +228,7 @@ def _question_options(results: AuditResults, theme_id: str) -> list[tuple[str, A
     short = [
         (f"{q.id}: {q.text[:60]}{'…' if len(q.text) > 60 else ''}", q.id) for q in theme.questions
     ]
-    return [("All questions", None), *short]
+    return [("All questions", ALL), *short]
 
 
 def _html(table: pd.DataFrame, caption: str) -> str:
@@ -207,41 +241,46 @@ def explorer(results: AuditResults) -> ipywidgets.VBox:
     """Return an interactive drill-down: theme → questions → cases and evidence, with filters.
 
     Drop-downs choose the theme, one of its questions (or all), a case type and an auditor; a
-    tick box keeps only the answers judged not sufficient. Three tables follow the choices: the
-    themes for the chosen cases, the chosen theme's questions, and the cases with the auditors'
-    evidence. The widget's ``.refresh()`` redraws them (it runs on every change).
+    tick box keeps only the answers judged not sufficient. Every control starts on a value it
+    shows ("All"), and a line says what the selection is (:func:`selection_sentence`). Three
+    tables follow the choices: the themes for the chosen cases, the chosen theme's questions,
+    and the cases with the auditors' evidence. The widget's ``.refresh()`` redraws them (it
+    runs on every change).
     """
     import ipywidgets as w
 
     options = choices(results)
     first_theme = options["theme"][0][1]
     theme = w.Dropdown(options=options["theme"], value=first_theme, description="Theme")
-    question = w.Dropdown(options=_question_options(results, first_theme), description="Question")
-    case_type = w.Dropdown(options=options["case_type"], value=None, description="Case type")
-    auditor = w.Dropdown(options=options["auditor"], value=None, description="Auditor")
+    question = w.Dropdown(
+        options=_question_options(results, first_theme), value=ALL, description="Question"
+    )
+    case_type = w.Dropdown(options=options["case_type"], value=ALL, description="Case type")
+    auditor = w.Dropdown(options=options["auditor"], value=ALL, description="Auditor")
     only_poor = w.Checkbox(value=False, description="Only answers judged not sufficient")
-    overview, questions, cases = w.HTML(), w.HTML(), w.HTML()
+    selection, overview, questions, cases = w.HTML(), w.HTML(), w.HTML(), w.HTML()
 
     def refresh(_: Any = None) -> None:
-        if question.value is not None and question.value not in {
+        question_id = chosen(question.value)
+        if question_id is not None and question_id not in {
             q.id for q in results.framework.theme(theme.value).questions
         }:
             return  # the question list is being swapped for the new theme's
         name = results.framework.theme(theme.value).name
-        overview.value = _html(
-            theme_overview(results, case_type.value, auditor.value), "Themes, for these cases"
-        )
+        type_id, who = chosen(case_type.value), chosen(auditor.value)
+        said = selection_sentence(results, theme.value, question_id, type_id, who, only_poor.value)
+        selection.value = f"<p><b>Showing:</b> {html.escape(said)}</p>"
+        overview.value = _html(theme_overview(results, type_id, who), "Themes, for these cases")
         questions.value = _html(
-            theme_questions(results, theme.value, case_type.value, auditor.value),
-            f"Questions of {name}",
+            theme_questions(results, theme.value, type_id, who), f"Questions of {name}"
         )
         cases.value = _html(
             question_cases(
                 results,
                 theme.value,
-                question.value,
-                case_type.value,
-                auditor.value,
+                question_id,
+                type_id,
+                who,
                 answer="not sufficient" if only_poor.value else None,
             ),
             "Cases and the auditors' evidence",
@@ -249,7 +288,7 @@ def explorer(results: AuditResults) -> ipywidgets.VBox:
 
     def new_theme(change: dict[str, Any]) -> None:
         question.options = _question_options(results, change["new"])
-        question.value = None
+        question.value = ALL
         refresh()
 
     theme.observe(new_theme, names="value")
@@ -260,6 +299,7 @@ def explorer(results: AuditResults) -> ipywidgets.VBox:
         [
             w.HBox([theme, question]),
             w.HBox([case_type, auditor, only_poor]),
+            selection,
             overview,
             questions,
             cases,
@@ -273,5 +313,10 @@ def explorer(results: AuditResults) -> ipywidgets.VBox:
         "auditor": auditor,
         "only_not_sufficient": only_poor,
     }
-    box.tables = {"overview": overview, "questions": questions, "cases": cases}  # type: ignore[attr-defined]
+    box.tables = {  # type: ignore[attr-defined]
+        "selection": selection,
+        "overview": overview,
+        "questions": questions,
+        "cases": cases,
+    }
     return box
