@@ -48,6 +48,7 @@ _PUBLIC = {
     "project_root": "paths",
     # the board report's words
     "Narrative": "present.narrative",
+    "at_a_glance": "present.glance",
 }
 
 # Modules the notebooks use by name: ``from caseaudit_lib import plots, views``. ``plots`` is

@@ -6,7 +6,8 @@ staging folder that the batch engine publishes into ``outputs/<audit_id>/`` only
 build succeeded:
 
 - ``notebooks/``: the executed notebooks 01-05 (papermill, kernel ``caseaudit``);
-- ``report.html``: notebook 05 exported for the board (:func:`caseaudit_lib.export.html.export_html`);
+- ``report.html``: notebook 05 exported for the board
+  (:func:`caseaudit_lib.export.html.export_html`);
 - ``report.pdf``: the same page printed by headless Chromium (:mod:`caseaudit_lib.export.pdf`);
   with no Chromium it is skipped with a note, except under env ``CI``, where that fails the build;
 - ``tables/``: the score tables as csv and ``scores.xlsx``; ``scores.xlsx`` also beside the report.
@@ -28,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from caseaudit_lib.build.batch import BuildFailed, BuildResult, staging_dir_for
-from caseaudit_lib.errors import CaseAuditError, Problem
 from caseaudit_lib.config.params import AuditParams, display_path, earlier_chain, load_params
+from caseaudit_lib.errors import CaseAuditError, Problem
 from caseaudit_lib.paths import outputs_dir, project_root
 from caseaudit_lib.privacy.pseudonymise import resolve_salt, salt_path
 
@@ -228,8 +229,8 @@ def check_for_identifiers(
         BuildFailed: naming each file (relative to the audit's folder) and the kind of value.
 
     """
-    from caseaudit_lib.privacy.leakcheck import scan_outputs
     from caseaudit_lib.pipeline import privacy_config
+    from caseaudit_lib.privacy.leakcheck import scan_outputs
     from caseaudit_lib.privacy.pseudonymise import collect_identifiers
 
     identifiers = collect_identifiers(params.data_path, framework, privacy_config(params))
@@ -322,4 +323,3 @@ def print_pdf(report: Path, params: AuditParams, staging: Path) -> tuple[list[Pa
             raise BuildFailed(f"{PDF_FILE} (required under CI): {exc.lines()[0]}", staging) from exc
         return [], PDF_SKIPPED
     return [pdf], ""
-

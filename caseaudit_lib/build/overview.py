@@ -94,9 +94,10 @@ def rebuild_overview(
     page = write_overview(entries, root)
     identifiers = identifiers_of([e.params for e in entries])
     # Keyed by audit, so that a hit says which audit's scoring file the value came from.
-    problems = scan_outputs([page], {f"{a} (identifying columns)": v for a, v in identifiers.items()})
+    problems = scan_outputs(
+        [page], {f"{a} (identifying columns)": v for a, v in identifiers.items()}
+    )
     if problems:
         page.unlink(missing_ok=True)
         return None, problems
     return page, []
-

@@ -29,6 +29,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.present.glance import TOC_HERE  # the box that comes before the contents
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report_html"
@@ -47,6 +48,7 @@ CONTENT_END = "<!--caseaudit:content-end-->"
 
 _HEADING = re.compile(r"<h([23])(\s[^>]*)?>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
 _ID_ATTR = re.compile(r"""\sid\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+_ID_ATTR_VALUE = re.compile(r"""\sid\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
@@ -250,12 +252,14 @@ def add_table_of_contents(page: str) -> str:
     """Return the page with unique ids on its h2/h3 headings and a contents list at the marker.
 
     Only headings of the notebook's content (between the content markers) are listed; a page
-    without the markers is returned unchanged.
+    without the markers is returned unchanged. When the content holds :data:`TOC_HERE`, the
+    contents list goes there and lists only the headings after it.
     """
     if TOC_MARKER not in page or CONTENT_START not in page:
         return page
     head, rest = page.split(CONTENT_START, 1)
     content, sep, tail = rest.partition(CONTENT_END)
+    before, here, content = content.rpartition(TOC_HERE)
     used: set[str] = set()
     entries: list[tuple[int, str, str]] = []
 
@@ -269,9 +273,14 @@ def add_table_of_contents(page: str) -> str:
         entries.append((level, anchor, text))
         return f'<h{level} id="{html.escape(anchor)}"{attrs}>{inner}</h{level}>'
 
+    used.update(_ID_ATTR_VALUE.findall(before))  # the box's own ids stay unique
     content = _HEADING.sub(fix_heading, content)
     toc = _toc_html(entries)
-    return head.replace(TOC_MARKER, toc, 1) + CONTENT_START + content + sep + tail
+    if here:
+        head, before = head.replace(TOC_MARKER, "", 1), before + toc
+    else:
+        head = head.replace(TOC_MARKER, toc, 1)
+    return head + CONTENT_START + before + content + sep + tail
 
 
 def _slug(text: str) -> str:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from caseaudit_lib.export.html import TEMPLATES_DIR, software_version, write_atomically
 from caseaudit_lib.export.pdf import PDF_FILE
+from caseaudit_lib.present.glance import rating_class
 from caseaudit_lib.present.narrative import date_span, month_year
 
 if TYPE_CHECKING:
@@ -113,13 +114,6 @@ def _read_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame()
     return pd.read_csv(path, keep_default_na=False, na_values=[""])
-
-
-def rating_class(rating: str | None) -> str:
-    """Return the CSS class of a rating badge, e.g. "rating-requires-improvement"."""
-    if not rating:
-        return "rating-none"
-    return "rating-" + "-".join(str(rating).lower().split())
 
 
 def audit_row(entry: AuditEntry, outputs_root: Path) -> AuditRow:
