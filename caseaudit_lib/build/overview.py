@@ -19,7 +19,7 @@ from caseaudit_lib.build.batch import BatchSummary
 from caseaudit_lib.build.state import FAILED_DIR
 from caseaudit_lib.config.params import AuditParams, load_params
 from caseaudit_lib.errors import CaseAuditError, Problem
-from caseaudit_lib.paths import outputs_dir, project_root
+from caseaudit_lib.paths import project_root
 
 
 def overview_params(paths: Iterable[Path]) -> list[Path]:
@@ -31,7 +31,9 @@ def overview_params(paths: Iterable[Path]) -> list[Path]:
         return []
 
 
-def _entries(params_files: Sequence[Path], summary: BatchSummary | None) -> list:
+def _entries(
+    params_files: Sequence[Path], summary: BatchSummary | None, outputs_root: Path
+) -> list:
     """Return an overview entry per readable params file, failed or not."""
     from caseaudit_lib.export.overview import AuditEntry
 
@@ -46,7 +48,7 @@ def _entries(params_files: Sequence[Path], summary: BatchSummary | None) -> list
             params = load_params(path, check_files=False)
         except CaseAuditError:
             continue  # the batch has already reported it
-        folder = outputs_dir(params.audit_id)
+        folder = outputs_root / params.audit_id
         failed = (folder / FAILED_DIR).is_dir() or path.resolve() in messages
         message = (messages.get(path.resolve(), "").splitlines() or [""])[0]
         entries.append(AuditEntry(params, failed=failed, message=message))
@@ -87,10 +89,10 @@ def rebuild_overview(
     from caseaudit_lib.export.overview import write_overview
     from caseaudit_lib.privacy.leakcheck import scan_outputs
 
-    entries = _entries(overview_params(paths), summary)
+    root = outputs_root or project_root() / "outputs"
+    entries = _entries(overview_params(paths), summary, root)
     if not entries:
         return None, []
-    root = outputs_root or project_root() / "outputs"
     page = write_overview(entries, root)
     identifiers = identifiers_of([e.params for e in entries])
     # Keyed by audit, so that a hit says which audit's scoring file the value came from.
