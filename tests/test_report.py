@@ -128,7 +128,7 @@ def test_the_report_headings_follow_the_seed_order_and_every_figure_has_alt_text
     titles = re.findall(r"<h2[^>]*>(.*?)</h2>", (built_2016 / "report.html").read_text())
     themes = [t.name for t in load_framework("yjb-audit-2016").themes]
     assert [re.sub(r"<[^>]+>", "", t).strip() for t in titles] == [
-        "Background", "Conclusion", "Good practice", *themes, "Recommendations",
+        "At a glance", "Background", "Conclusion", "Good practice", *themes, "Recommendations",
         "How to read the numbers",
     ]  # fmt: skip
     assert page.title.strip() == "Case file audit, Bromley YOS, March 2016 (synthetic sample)"
