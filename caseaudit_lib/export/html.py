@@ -48,7 +48,6 @@ CONTENT_END = "<!--caseaudit:content-end-->"
 
 _HEADING = re.compile(r"<h([23])(\s[^>]*)?>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
 _ID_ATTR = re.compile(r"""\sid\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
-_ID_ATTR_VALUE = re.compile(r"""\sid\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
@@ -252,8 +251,7 @@ def add_table_of_contents(page: str) -> str:
     """Return the page with unique ids on its h2/h3 headings and a contents list at the marker.
 
     Only headings of the notebook's content (between the content markers) are listed; a page
-    without the markers is returned unchanged. When the content holds :data:`TOC_HERE`, the
-    contents list goes there and lists only the headings after it.
+    without the markers is returned unchanged. Given :data:`TOC_HERE`, the list goes there instead.
     """
     if TOC_MARKER not in page or CONTENT_START not in page:
         return page
@@ -273,7 +271,7 @@ def add_table_of_contents(page: str) -> str:
         entries.append((level, anchor, text))
         return f'<h{level} id="{html.escape(anchor)}"{attrs}>{inner}</h{level}>'
 
-    used.update(_ID_ATTR_VALUE.findall(before))  # the box's own ids stay unique
+    used.update(m.group(2) for m in _ID_ATTR.finditer(before))  # the box's ids stay unique
     content = _HEADING.sub(fix_heading, content)
     toc = _toc_html(entries)
     if here:

@@ -70,6 +70,7 @@ class Glance:
     against: str  # what the changes are against, or ""
     recommendations: tuple[str, ...]
     more_recommendations: int  # how many more the Recommendations section lists
+    overall: str = ""  # HMIP's overall rating in words, where the framework has one
 
 
 def _missing(x: Any) -> bool:
@@ -166,6 +167,13 @@ def glance_of(story: Narrative) -> Glance:
         else "This is the first audit scored this way: it is the baseline for the next one."
     )
     recommendations = top_recommendations(story)
+    total = results.scores.overall
+    overall = (
+        f"Overall on HMIP's rules: {total['band']}, {total['total_points']} of "
+        f"{total['max_points']} points"
+        if total
+        else ""
+    )
     return Glance(
         cases=cases,
         themes=tuple(rows),
@@ -173,6 +181,7 @@ def glance_of(story: Narrative) -> Glance:
         against=chosen.name if chosen is not None else "",
         recommendations=tuple(recommendations),
         more_recommendations=max(len(story.findings.recommendations) - len(recommendations), 0),
+        overall=overall,
     )
 
 
