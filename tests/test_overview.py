@@ -187,3 +187,15 @@ def test_a_child_s_name_in_the_overview_deletes_it_and_names_the_audit(audits, t
     assert page is None and not (outputs / "index.html").exists()
     assert len(problems) == 1
     assert "mini-2016" in problems[0].message and CHILD not in str(problems[0])
+
+
+def test_an_unchanged_batch_leaves_the_overview_alone_and_a_change_remakes_it(audits):
+    files, outputs = audits
+    page, _ = rebuild_overview([files[0].parent], outputs_root=outputs)
+    first = page.stat().st_mtime_ns
+    page.write_text(page.read_text().replace("Mini YOS", "Edited YOS"))  # to see a rewrite
+    again, problems = rebuild_overview([files[0].parent], outputs_root=outputs)
+    assert again == page and problems == [] and "Edited YOS" in page.read_text()
+    files[1].write_text(files[1].read_text() + "caseload: 40\n")  # a params file changed
+    rebuild_overview([files[0].parent], outputs_root=outputs)
+    assert "Edited YOS" not in page.read_text() and page.stat().st_mtime_ns >= first

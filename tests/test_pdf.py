@@ -174,3 +174,22 @@ def test_the_pdf_module_never_downloads_a_browser():
     source = Path(pdf_module.__file__).read_text()
     assert "executable_path=executable" in source
     assert "playwright install" not in source
+
+
+def test_a_chromium_that_cannot_start_is_missing_but_a_failed_print_fails(tmp_path, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    report = tmp_path / "report.html"
+    report.write_text("<!DOCTYPE html><title>t</title><h1>t</h1>")
+    params = load_params(REPO / "params" / "bromley-2016.yaml", check_files=False)
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(pdf_module, "find_chromium", lambda: str(broken))
+    assert print_pdf(report, params, tmp_path) == ([], PDF_SKIPPED)
+
+    def failing_print(*args, **kwargs):
+        raise pdf_module.CaseAuditError("Chromium could not print the PDF: out of memory")
+
+    monkeypatch.setattr(pdf_module, "write_pdf", failing_print)
+    with pytest.raises(BuildFailed, match="report.pdf failed: .*out of memory"):
+        print_pdf(report, params, tmp_path)

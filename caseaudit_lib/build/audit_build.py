@@ -309,8 +309,8 @@ def print_pdf(report: Path, params: AuditParams, staging: Path) -> tuple[list[Pa
     """Print ``report.pdf`` beside the report; return it (or nothing) and the build's note.
 
     Raises:
-        BuildFailed: Chromium is missing or failed and env ``CI`` is set (a check that
-            skips is not a check), or the print failed for another reason.
+        BuildFailed: Chromium is missing or cannot start and env ``CI`` is set (a check that
+            skips is not a check), or Chromium started but could not print.
 
     """
     from caseaudit_lib.export.browser import BrowserUnavailableError
@@ -322,4 +322,6 @@ def print_pdf(report: Path, params: AuditParams, staging: Path) -> tuple[list[Pa
         if pdf_required():
             raise BuildFailed(f"{PDF_FILE} (required under CI): {exc.lines()[0]}", staging) from exc
         return [], PDF_SKIPPED
+    except CaseAuditError as exc:
+        raise BuildFailed(f"{PDF_FILE} failed: {exc.lines()[0]}", staging) from exc
     return [pdf], ""

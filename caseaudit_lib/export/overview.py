@@ -234,8 +234,10 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_overview(groups: Sequence[FrameworkGroup], *, title: str = "Case file audits") -> str:
-    """Return the overview page for the framework groups."""
+def render_overview(
+    groups: Sequence[FrameworkGroup], *, title: str = "Case file audits", key: str = ""
+) -> str:
+    """Return the overview page for the framework groups (``key``: what it was made from)."""
     n_audits = sum(len(g.rows) for g in groups)
     return (
         _environment()
@@ -247,12 +249,17 @@ def render_overview(groups: Sequence[FrameworkGroup], *, title: str = "Case file
             n_failed=sum(r.status == "failed" for g in groups for r in g.rows),
             css=STYLESHEET.read_text(encoding="utf-8"),
             version=software_version(),
+            key=key,
         )
     )
 
 
 def write_overview(
-    entries: Sequence[AuditEntry], outputs_root: Path, *, title: str = "Case file audits"
+    entries: Sequence[AuditEntry],
+    outputs_root: Path,
+    *,
+    title: str = "Case file audits",
+    key: str = "",
 ) -> Path:
     """Write ``outputs/index.html``, the overview of every audit given, and return its path.
 
@@ -260,9 +267,10 @@ def write_overview(
         entries: Every audit to show (say, every params file of ``params/``).
         outputs_root: The folder holding each audit's ``<audit_id>/`` outputs.
         title: The page's title.
+        key: What the page is made from, recorded in it so an unchanged batch can skip it.
 
     """
     path = Path(outputs_root) / OVERVIEW_FILE
-    page = render_overview(framework_groups(entries, Path(outputs_root)), title=title)
+    page = render_overview(framework_groups(entries, Path(outputs_root)), title=title, key=key)
     write_atomically(path, page)
     return path

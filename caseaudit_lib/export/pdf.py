@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from caseaudit_lib.errors import Problem
+from caseaudit_lib.errors import CaseAuditError, Problem
 from caseaudit_lib.export.browser import (
     CHROMIUM_ARGS,
     TIMEOUT_MS,
@@ -117,9 +117,14 @@ def write_pdf(
 
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=executable, args=list(CHROMIUM_ARGS), headless=True
-            )
+            try:
+                browser = p.chromium.launch(
+                    executable_path=executable, args=list(CHROMIUM_ARGS), headless=True
+                )
+            except PlaywrightError as exc:
+                first = (str(exc).strip().splitlines() or ["no message"])[0][:160]
+                problem = f"Chromium could not be started ({first}); run {INSTALL_HINT}"
+                raise BrowserUnavailableError([Problem("error", str(pdf_path), problem)]) from exc
             try:
                 context = browser.new_context(service_workers="block", java_script_enabled=False)
                 context.route("**/*", route)
@@ -139,15 +144,10 @@ def write_pdf(
             finally:
                 browser.close()
     except PlaywrightError as exc:
-        raise BrowserUnavailableError(
-            [
-                Problem(
-                    "error",
-                    str(pdf_path),
-                    f"Chromium could not print the PDF ({str(exc).splitlines()[0][:120]}); "
-                    f"run {INSTALL_HINT}",
-                )
-            ]
+        first = (str(exc).strip().splitlines() or ["no message"])[0][:160]
+        # Chromium started but the print failed: a fault to report, not a PDF to skip.
+        raise CaseAuditError(
+            [Problem("error", str(pdf_path), f"Chromium could not print the PDF: {first}")]
         ) from exc
     _write_bytes_atomically(Path(pdf_path), data)
     return Path(pdf_path)
