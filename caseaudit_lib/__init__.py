@@ -49,6 +49,7 @@ _PUBLIC = {
     # the board report's words; the headline each analysts' notebook opens with
     "Narrative": "present.narrative",
     "audit_headline": "present.headline",
+    "at_a_glance": "present.glance",
 }
 
 # Modules the notebooks use by name: ``from caseaudit_lib import plots, views``. ``plots`` is

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from caseaudit_lib.errors import CaseAuditError
 
 if TYPE_CHECKING:
+    from caseaudit_lib.build.batch import BatchSummary
     from caseaudit_lib.pipeline import AuditResults
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -97,7 +98,31 @@ def _build_reports(params: list[Path], **options: Any) -> int:
     failed = summary.with_status("failed")
     if failed and all(BLANK_FORM in o.message for o in failed):
         return EXIT_INPUT  # every failure is the user's input: a form with no cases
-    return summary.exit_code
+    return max(summary.exit_code, _after_build(params, summary))
+
+
+def _after_build(params: list[Path], summary: BatchSummary) -> int:
+    """Say once if PDFs were skipped, rebuild the overview of every audit; return an exit code."""
+    from caseaudit_lib.build.overview import rebuild_overview
+    from caseaudit_lib.export.pdf import PDF_SKIPPED, skipped_line
+
+    skipped = sum(o.message == PDF_SKIPPED for o in summary.outcomes if o.status == "built")
+    if skipped:
+        print(skipped_line(skipped), file=sys.stderr)
+    page, problems = rebuild_overview(params, summary)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if page is not None:
+        print(f"Overview of every audit: {_shown(page)}")
+    return EXIT_FAULT if problems else EXIT_OK
+
+
+def _shown(path: Path) -> str:
+    """Return a path relative to the working directory when it lies below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

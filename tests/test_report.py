@@ -21,6 +21,7 @@ import nbformat
 import pandas as pd
 import pytest
 from browser_support import chromium  # noqa: F401 - the fixture
+from pdf_support import pdf_facts
 from test_batch import _wait_until, snapshot, statuses
 from test_export import Page
 
@@ -35,7 +36,7 @@ from caseaudit_lib.build.batch import BuildFailed, run_batch
 from caseaudit_lib.build.state import publish
 from caseaudit_lib.build.status import build_status
 from caseaudit_lib.errors import CaseAuditError
-from caseaudit_lib.export.browser import check_report
+from caseaudit_lib.export.browser import check_report, find_chromium
 from caseaudit_lib.export.html import find_external_resources, software_version
 from caseaudit_lib.framework.model import load_framework
 from caseaudit_lib.paths import ROOT_ENV
@@ -130,7 +131,7 @@ def test_the_report_headings_follow_the_seed_order_and_every_figure_has_alt_text
     titles = re.findall(r"<h2[^>]*>(.*?)</h2>", (built_2016 / "report.html").read_text())
     themes = [t.name for t in load_framework("yjb-audit-2016").themes]
     assert [re.sub(r"<[^>]+>", "", t).strip() for t in titles] == [
-        "Background", "Conclusion", "Good practice", *themes, "Recommendations",
+        "At a glance", "Background", "Conclusion", "Good practice", *themes, "Recommendations",
         "How to read the numbers",
     ]  # fmt: skip
     assert page.title.strip() == "Case file audit, Bromley YOS, March 2016 (synthetic sample)"
@@ -219,9 +220,13 @@ def test_identifying_columns_never_reach_an_output(project):
     result = build_audit(params)
     outputs = [p for p in result.staging_dir.rglob("*") if p.is_file()]
     assert {p.name for p in outputs} >= {"report.html", "scores.xlsx", "case_scores.csv"}
+    # The PDF is printed wherever there is a Chromium (always under CI: make test installs it).
+    assert ("report.pdf" in {p.name for p in outputs}) == (find_chromium() is not None)
     for path in outputs:
         if path.suffix in (".html", ".csv", ".ipynb"):
             text = path.read_text(encoding="utf-8")
+        elif path.suffix == ".pdf":
+            text = " ".join(pdf_facts(path).texts)
         else:
             sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine")
             text = " ".join(str(v) for sheet in sheets.values() for v in sheet.to_numpy().ravel())

@@ -8,6 +8,8 @@ build succeeded:
 - ``notebooks/``: the executed notebooks 01-05 (papermill, kernel ``caseaudit``);
 - ``report.html``: notebook 05 exported for the board
   (:func:`caseaudit_lib.export.html.export_html`);
+- ``report.pdf``: the same page printed by headless Chromium (:mod:`caseaudit_lib.export.pdf`);
+  with no Chromium it is skipped with a note, except under env ``CI``, where that fails the build;
 - ``tables/``: the score tables as csv and ``scores.xlsx``; ``scores.xlsx`` also beside the report.
 
 Before anything is published, every output is searched for the identifying values of the audit's
@@ -318,7 +320,30 @@ def build_audit(params_file: Path, *, executor: Executor | None = None) -> Build
         )
     except CaseAuditError as exc:
         raise BuildFailed(f"export failed: {exc.lines()[0]}", staging) from exc
+    pdf, note = print_pdf(report, params, staging)
     shutil.copy2(tables / XLSX_FILE, staging / XLSX_FILE)
-    board = [report, staging / XLSX_FILE, *sorted(tables.iterdir())]
+    board = [report, *pdf, staging / XLSX_FILE, *sorted(tables.iterdir())]
     check_for_identifiers(params, [*board, *notebooks], staging, results.framework)
-    return BuildResult(staging)
+    return BuildResult(staging, message=note)
+
+
+def print_pdf(report: Path, params: AuditParams, staging: Path) -> tuple[list[Path], str]:
+    """Print ``report.pdf`` beside the report; return it (or nothing) and the build's note.
+
+    Raises:
+        BuildFailed: Chromium is missing or cannot start and env ``CI`` is set (a check that
+            skips is not a check), or Chromium started but could not print.
+
+    """
+    from caseaudit_lib.export.browser import BrowserUnavailableError
+    from caseaudit_lib.export.pdf import PDF_FILE, PDF_SKIPPED, pdf_required, write_pdf
+
+    try:
+        pdf = write_pdf(report, staging / PDF_FILE, title=params.title, footer=footer_text(params))
+    except BrowserUnavailableError as exc:
+        if pdf_required():
+            raise BuildFailed(f"{PDF_FILE} (required under CI): {exc.lines()[0]}", staging) from exc
+        return [], PDF_SKIPPED
+    except CaseAuditError as exc:
+        raise BuildFailed(f"{PDF_FILE} failed: {exc.lines()[0]}", staging) from exc
+    return [pdf], ""

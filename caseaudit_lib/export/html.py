@@ -29,6 +29,7 @@ from traitlets.config import Config
 from caseaudit_lib.errors import CaseAuditError, Problem
 from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.export.page_safety import clean_between, require_no_live_script
+from caseaudit_lib.present.glance import TOC_HERE  # the box that comes before the contents
 from caseaudit_lib.present.sanitise import plain_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -239,12 +240,13 @@ def add_table_of_contents(page: str) -> str:
     """Return the page with unique ids on its h2/h3 headings and a contents list at the marker.
 
     Only headings of the notebook's content (between the content markers) are listed; a page
-    without the markers is returned unchanged.
+    without the markers is returned unchanged. Given :data:`TOC_HERE`, the list goes there instead.
     """
     if TOC_MARKER not in page or CONTENT_START not in page:
         return page
     head, rest = page.split(CONTENT_START, 1)
     content, sep, tail = rest.partition(CONTENT_END)
+    before, here, content = content.rpartition(TOC_HERE)
     used: set[str] = set()
     entries: list[tuple[int, str, str]] = []
 
@@ -258,9 +260,14 @@ def add_table_of_contents(page: str) -> str:
         entries.append((level, anchor, text))
         return f'<h{level} id="{html.escape(anchor)}"{attrs}>{inner}</h{level}>'
 
+    used.update(m.group(2) for m in _ID_ATTR.finditer(before))  # the box's ids stay unique
     content = _HEADING.sub(fix_heading, content)
     toc = _toc_html(entries)
-    return head.replace(TOC_MARKER, toc, 1) + CONTENT_START + content + sep + tail
+    if here:
+        head, before = head.replace(TOC_MARKER, "", 1), before + toc
+    else:
+        head = head.replace(TOC_MARKER, toc, 1)
+    return head + CONTENT_START + before + content + sep + tail
 
 
 def _slug(text: str) -> str:

@@ -18,6 +18,8 @@ What counts as a hit, and why:
 * Dates are also looked for in the other ways Excel, pandas or a person may have written them:
   a date of birth 2009-03-14 also matches 14/03/2009, 14/3/2009, 14-03-2009, 14.03.2009,
   2009/03/14, 14/03/09, 20090314, 14 March 2009, 14 Mar 2009 and March 14, 2009.
+* A PDF's text is read back page by page (pypdf), with its metadata and outline, and folded
+  with Unicode compatibility forms, so the "ﬁ" ligature of a printed "Griffin" still matches.
 * ``data:`` URIs are not searched as text (their base64 is random letters that could spell
   anything); SVG ones are decoded and searched, PNG and JPEG pixels cannot be searched.
 """
@@ -32,6 +34,7 @@ import html
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import unquote
@@ -47,7 +50,7 @@ ANY_COLUMN = "an identifying column"
 TEXT_SUFFIXES = frozenset(
     {".html", ".htm", ".txt", ".md", ".json", ".yaml", ".yml", ".svg", ".tex"}
 )
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf"})
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
 
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _WHOLE_FLOAT = re.compile(r"^(\d+)\.0+$")
@@ -157,8 +160,8 @@ def scan_outputs(
     """Return one problem per file and identifying column whose values appear in the file.
 
     Args:
-        paths: Exported files: .html, .xlsx/.xlsm, .csv, .ipynb; other text files (.md, .json,
-            .svg...) are searched as text, images and PDFs are skipped.
+        paths: Exported files: .html, .xlsx/.xlsm, .csv, .ipynb, .pdf; other text files (.md,
+            .json, .svg...) are searched as text, images are skipped.
         identifiers: The identifying values, as column -> values (so a hit can say which kind of
             value leaked) or as a plain set of values.
 
@@ -226,6 +229,8 @@ def _chunks(path: Path) -> Iterator[tuple[str | None, str | None, str]]:
         yield from _csv_chunks(path)
     elif suffix == ".ipynb":
         yield from _notebook_chunks(path)
+    elif suffix == ".pdf":
+        yield from _pdf_chunks(path)
     elif suffix in (".html", ".htm", ".svg"):
         yield None, None, _html_text(path.read_text(encoding="utf-8", errors="replace"))
     elif suffix in TEXT_SUFFIXES or not _looks_binary(path):
@@ -294,6 +299,26 @@ def _csv_chunks(path: Path) -> Iterator[tuple[str | None, str | None, str]]:
         for c, value in enumerate(row):
             if value.strip():
                 yield None, excel_cell(r, c), value
+
+
+def _pdf_chunks(path: Path) -> Iterator[tuple[str | None, str | None, str]]:
+    """Yield a PDF's metadata, outline titles and the text of each page ("page N")."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+
+    def outline_titles(items: list) -> Iterator[str]:
+        for item in items:
+            if isinstance(item, list):
+                yield from outline_titles(item)
+            else:
+                yield str(getattr(item, "title", "") or "")
+
+    metadata = " ".join(str(v) for v in (reader.metadata or {}).values())
+    yield None, "document properties", unicodedata.normalize("NFKC", metadata)
+    yield None, "outline", unicodedata.normalize("NFKC", "\n".join(outline_titles(reader.outline)))
+    for n, page in enumerate(reader.pages, start=1):
+        yield None, f"page {n}", unicodedata.normalize("NFKC", page.extract_text() or "")
 
 
 def _notebook_chunks(path: Path) -> Iterator[tuple[str | None, str | None, str]]:

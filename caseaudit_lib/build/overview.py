@@ -1,0 +1,146 @@
+"""Rebuilding ``outputs/index.html`` after every build, and checking it for personal data.
+
+``caseaudit batch`` and ``caseaudit report`` call :func:`rebuild_overview` once their audits are
+built. The overview (:mod:`caseaudit_lib.export.overview`) lists every params file in the folders
+of the params files built (``caseaudit report params/x.yaml`` still shows every audit of
+``params/``), each with the state its outputs folder is in: a ``failed/`` folder means its last
+build failed, whatever earlier good report stays linked. Like every board file, the page is then
+searched for the identifying values of every listed audit's scoring file; a hit deletes it and
+is reported (file and kind of value, never the value).
+
+A batch that changed nothing leaves the overview as it is, without reading a table or drawing a
+chart: the page records a key of what it was made from (each params file's size and time, each
+audit's build stamp and failed state), and an equal key means there is nothing to redo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from caseaudit_lib.build.audit_build import find_params_files
+from caseaudit_lib.build.batch import BatchSummary
+from caseaudit_lib.build.state import FAILED_DIR, STAMP_NAME
+from caseaudit_lib.config.params import AuditParams, load_params
+from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.paths import project_root
+
+_KEY = re.compile(r'<meta name="caseaudit-overview-key" content="([0-9a-f]+)">')
+
+
+def overview_params(paths: Iterable[Path]) -> list[Path]:
+    """Return every params file of the folders of the paths given (a folder stands for itself)."""
+    folders = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths]
+    try:
+        return find_params_files(dict.fromkeys(folders))
+    except CaseAuditError:
+        return []
+
+
+def _entries(
+    params_files: Sequence[Path], summary: BatchSummary | None, outputs_root: Path
+) -> list:
+    """Return an overview entry per readable params file, failed or not."""
+    from caseaudit_lib.export.overview import AuditEntry
+
+    messages = {
+        o.params_file.resolve(): o.message
+        for o in (summary.outcomes if summary is not None else [])
+        if o.status == "failed"
+    }
+    entries = []
+    for path in params_files:
+        try:
+            params = load_params(path, check_files=False)
+        except CaseAuditError:
+            continue  # the batch has already reported it
+        folder = outputs_root / params.audit_id
+        failed = (folder / FAILED_DIR).is_dir() or path.resolve() in messages
+        message = (messages.get(path.resolve(), "").splitlines() or [""])[0]
+        entries.append(AuditEntry(params, failed=failed, message=message))
+    return entries
+
+
+def overview_key(params_files: Sequence[Path], summary: BatchSummary | None) -> str:
+    """Return the key of what an overview is made from (see the module docstring)."""
+    from caseaudit_lib import __version__
+
+    parts = [__version__]
+    for path in params_files:
+        stat = path.stat()
+        parts.append(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
+    for outcome in summary.outcomes if summary is not None else []:
+        folder = outcome.output_dir
+        if folder is None:
+            parts.append(f"{outcome.params_file}:{outcome.status}")
+            continue
+        stamp = folder / STAMP_NAME
+        seen = f"{stamp.stat().st_mtime_ns}" if stamp.is_file() else "none"
+        parts.append(f"{folder}:{seen}:{(folder / FAILED_DIR).is_dir()}:{outcome.status}")
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def recorded_key(page: Path) -> str | None:
+    """Return the key an overview page was made with, or None."""
+    try:
+        with page.open(encoding="utf-8") as f:
+            found = _KEY.search(f.read(4096))
+    except OSError:
+        return None
+    return found.group(1) if found else None
+
+
+def identifiers_of(params: Sequence[AuditParams]) -> dict[str, set[str]]:
+    """Return the identifying values of every audit's scoring file, by audit (unreadable: none)."""
+    from caseaudit_lib.pipeline import privacy_config
+    from caseaudit_lib.privacy.pseudonymise import collect_identifiers
+
+    found: dict[str, set[str]] = {}
+    for p in params:
+        try:
+            found[p.audit_id] = collect_identifiers(p.data_path, None, privacy_config(p))
+        except (CaseAuditError, OSError):
+            # A file that cannot be read now was checked when its audit was built, and the
+            # overview shows only what those builds published.
+            found[p.audit_id] = set()
+    return found
+
+
+def rebuild_overview(
+    paths: Iterable[Path], summary: BatchSummary | None = None, outputs_root: Path | None = None
+) -> tuple[Path | None, list[Problem]]:
+    """Write ``outputs/index.html`` for every audit beside those built; leak-check it.
+
+    Args:
+        paths: The params files or folders the command was given.
+        summary: The batch's outcome, for the reasons of this run's failures.
+        outputs_root: The folder of the audits' outputs; default ``<project>/outputs``.
+
+    Returns:
+        The overview's path (None if there was nothing to show or it was deleted) and the leak
+        check's problems.
+
+    """
+    from caseaudit_lib.export.overview import OVERVIEW_FILE, write_overview
+    from caseaudit_lib.privacy.leakcheck import scan_outputs
+
+    root = outputs_root or project_root() / "outputs"
+    files = overview_params(paths)
+    key = overview_key(files, summary)
+    if recorded_key(root / OVERVIEW_FILE) == key:
+        return root / OVERVIEW_FILE, []
+    entries = _entries(files, summary, root)
+    if not entries:
+        return None, []
+    page = write_overview(entries, root, key=key)
+    identifiers = identifiers_of([e.params for e in entries])
+    # Keyed by audit, so that a hit says which audit's scoring file the value came from.
+    problems = scan_outputs(
+        [page], {f"{a} (identifying columns)": v for a, v in identifiers.items()}
+    )
+    if problems:
+        page.unlink(missing_ok=True)
+        return None, problems
+    return page, []

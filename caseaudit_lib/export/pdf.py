@@ -1,0 +1,169 @@
+"""Printing an exported HTML report to ``report.pdf`` for the board pack, with headless Chromium.
+
+The PDF is made from the very HTML file the board can open, so the two never disagree. Chromium
+(the system one, :func:`caseaudit_lib.export.browser.find_chromium`; never a browser download)
+prints it through Playwright's ``page.pdf``: A4, the report's title in the header, the service
+and date with "Page N of M" in the footer, the report's print stylesheet (no chart, table row or
+call-out split across pages), selectable text, working contents links, an outline of the
+headings and a tagged PDF (a structure tree, for screen readers). While printing, every request
+that is not the file itself is aborted, as in the browser check: the PDF is made offline.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from pathlib import Path
+
+from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.export.browser import (
+    CHROMIUM_ARGS,
+    TIMEOUT_MS,
+    BrowserUnavailableError,
+    find_chromium,
+)
+
+PDF_FILE = "report.pdf"
+INSTALL_HINT = "bash scripts/install-chromium.sh"
+# The note a build returns when it skipped the PDF; the command line prints one line for all.
+PDF_SKIPPED = "report.pdf skipped: no Chromium"
+CI_ENV = "CI"
+# Room for the running header and footer, which Chromium draws inside the page margins.
+MARGINS = {"top": "20mm", "bottom": "20mm", "left": "16mm", "right": "16mm"}
+# Chromium's header and footer are separate little pages with no styles of their own: the font
+# size must be set or it is tiny; black on white, as the print stylesheet.
+_BAND_STYLE = (
+    "font-family: 'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', sans-serif; "
+    "font-size: 8pt; color: #000; width: 100%; margin: 0 16mm; display: flex; "
+    "justify-content: space-between; gap: 8mm;"
+)
+
+
+def pdf_required() -> bool:
+    """Return whether a missing PDF fails the build: under env ``CI`` it must be made."""
+    return os.environ.get(CI_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def skipped_line(count: int) -> str:
+    """Return the one line the command line prints when builds skipped their PDF."""
+    audits = "audit" if count == 1 else "audits"
+    return (
+        f"report.pdf skipped for {count} {audits}: no Chromium to print it "
+        f"(the HTML reports were written); install it with: {INSTALL_HINT}"
+    )
+
+
+def header_template(title: str) -> str:
+    """Return the running header: the report's title, escaped (it is typed text)."""
+    return f'<div style="{_BAND_STYLE}"><span>{html.escape(title)}</span></div>'
+
+
+def footer_template(footer: str) -> str:
+    """Return the running footer: the service and audit date, then "Page N of M"."""
+    return (
+        f'<div style="{_BAND_STYLE}"><span>{html.escape(footer)}</span>'
+        '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span>'
+        "</span></div>"
+    )
+
+
+def write_pdf(
+    html_path: Path,
+    pdf_path: Path,
+    *,
+    title: str,
+    footer: str,
+    executable_path: str | None = None,
+) -> Path:
+    """Print an exported report to an A4, tagged PDF with page numbers, offline.
+
+    Args:
+        html_path: The exported report (``report.html``).
+        pdf_path: Where to write the PDF; replaced atomically.
+        title: The report's title, for the running header.
+        footer: The service and audit date, for the running footer.
+        executable_path: The Chromium to use; None for :func:`find_chromium`.
+
+    Returns:
+        ``pdf_path``.
+
+    Raises:
+        BrowserUnavailableError: If there is no Chromium or it cannot be started; the message
+            says how to install it.
+
+    """
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # playwright is a dependency, but an install may lack it
+        raise BrowserUnavailableError(
+            [Problem("error", str(pdf_path), "playwright is not installed; pip install playwright")]
+        ) from exc
+
+    executable = executable_path or find_chromium()
+    if executable is None:
+        raise BrowserUnavailableError(
+            [Problem("error", str(pdf_path), f"no Chromium to print the PDF; run {INSTALL_HINT}")]
+        )
+    page_url = Path(html_path).resolve().as_uri()
+
+    def route(route, request) -> None:  # noqa: ANN001 - Playwright's callback signature
+        # The report is self-contained: anything else would be a request to the network.
+        if request.url.split("#", 1)[0] == page_url or request.url.startswith("data:"):
+            route.continue_()
+        else:
+            route.abort("blockedbyclient")
+
+    try:
+        with sync_playwright() as p:
+            try:
+                browser = p.chromium.launch(
+                    executable_path=executable, args=list(CHROMIUM_ARGS), headless=True
+                )
+            except PlaywrightError as exc:
+                first = (str(exc).strip().splitlines() or ["no message"])[0][:160]
+                problem = f"Chromium could not be started ({first}); run {INSTALL_HINT}"
+                raise BrowserUnavailableError([Problem("error", str(pdf_path), problem)]) from exc
+            try:
+                context = browser.new_context(service_workers="block", java_script_enabled=False)
+                context.route("**/*", route)
+                page = context.new_page()
+                page.goto(page_url, wait_until="load", timeout=TIMEOUT_MS)
+                page.emulate_media(media="print")
+                data = page.pdf(
+                    format="A4",
+                    margin=MARGINS,
+                    print_background=True,
+                    display_header_footer=True,
+                    header_template=header_template(title),
+                    footer_template=footer_template(footer),
+                    tagged=True,
+                    outline=True,
+                )
+            finally:
+                browser.close()
+    except PlaywrightError as exc:
+        first = (str(exc).strip().splitlines() or ["no message"])[0][:160]
+        # Chromium started but the print failed: a fault to report, not a PDF to skip.
+        raise CaseAuditError(
+            [Problem("error", str(pdf_path), f"Chromium could not print the PDF: {first}")]
+        ) from exc
+    _write_bytes_atomically(Path(pdf_path), data)
+    return Path(pdf_path)
+
+
+def _write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Write bytes so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

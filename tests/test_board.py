@@ -1,0 +1,91 @@
+"""The board's outputs as ``make report`` writes them: every bundled audit built by the command.
+
+One batch (``caseaudit batch params/``, as ``make report`` runs it) over a copy of the project:
+each report has its report.pdf beside it, read back with pypdf, and the overview
+``outputs/index.html``; axe-core then finds no accessibility violation in any report nor in the
+overview. The build takes a minute or two; the other tests of the board outputs are fast.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from axe_support import axe_violations
+from browser_support import chromium  # noqa: F401 - the fixture
+from pdf_support import is_a4, page_numbers, pdf_facts
+from test_report import NOTEBOOKS, make_project
+
+from caseaudit_lib import cli
+from caseaudit_lib.config.params import load_params
+from caseaudit_lib.export.browser import check_report
+from caseaudit_lib.paths import ROOT_ENV
+
+AUDITS = ("bromley-2016", "bromley-2017", "sample-hmip-2025")
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory, chromium):  # noqa: F811 - Chromium must be there to print PDFs
+    root = make_project(tmp_path_factory.mktemp("board"), NOTEBOOKS)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ROOT_ENV, str(root))
+        mp.chdir(root)
+        code = cli.main(["batch", "params", "--workers", "2", "--no-progress"])
+    assert code == 0
+    return root
+
+
+def test_every_report_has_its_pdf_and_the_overview_is_written(board):
+    outputs = board / "outputs"
+    for audit_id in AUDITS:
+        assert (outputs / audit_id / "report.html").is_file()
+        assert (outputs / audit_id / "report.pdf").stat().st_size > 50_000
+    assert (outputs / "index.html").is_file()
+
+
+@pytest.mark.parametrize("audit_id", AUDITS)
+def test_each_pdf_reads_back_numbered_tagged_and_opening_with_the_glance(board, audit_id):
+    params = load_params(board / "params" / f"{audit_id}.yaml", check_files=False)
+    facts = pdf_facts(board / "outputs" / audit_id / "report.pdf")
+    assert facts.tagged and all(is_a4(size) for size in facts.page_sizes)
+    assert page_numbers(facts) == [(n, facts.pages) for n in range(1, facts.pages + 1)]
+    assert facts.title == params.title
+    first = facts.texts[0]
+    # The box opens the PDF; the contents follow it (on the next page if the box is long).
+    assert first.index(params.title) < first.index("At a glance")
+    assert " ".join(facts.texts).index("At a glance") < " ".join(facts.texts).index("Contents")
+    themes = pd.read_csv(board / "outputs" / audit_id / "tables" / "theme_scores.csv")
+    for row in themes.itertuples():
+        assert f"{row.theme} {row.rating} {row.score_pct:.0f}%" in first
+    assert facts.links and set(facts.links) <= facts.destinations
+    assert "Recommendations" in facts.outline
+    if audit_id == "sample-hmip-2025":
+        assert re.search(r"Overall on HMIP's rules: \w+, \d+ of 36 points", first)
+
+
+@pytest.mark.parametrize("page", [*(f"{a}/report.html" for a in AUDITS), "index.html"])
+def test_axe_core_finds_no_violation_in_any_report_or_the_overview(board, chromium, page):  # noqa: F811
+    assert axe_violations(board / "outputs" / page, chromium) == []
+
+
+def test_the_overview_links_every_report_and_shows_the_tables(board, chromium):  # noqa: F811
+    outputs = board / "outputs"
+    page = (outputs / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="([^"]+)"', page)
+    assert sorted(links) == sorted(f"{a}/report.{ext}" for a in AUDITS for ext in ("html", "pdf"))
+    for audit_id in AUDITS:
+        row = re.search(rf'<tr data-audit="{audit_id}">(.*?)</tr>', page, re.DOTALL).group(1)
+        themes = pd.read_csv(outputs / audit_id / "tables" / "theme_scores.csv")
+        for t in themes.itertuples():
+            cell = re.search(rf'<td data-theme="{t.theme_id}">(.*?)</td>', row, re.DOTALL)
+            text = " ".join(re.sub(r"<[^>]+>", " ", cell.group(1)).split())
+            interval = f"{t.ci_low_pct:.0f}%–{t.ci_high_pct:.0f}%"
+            assert text.startswith(f"{t.rating} {t.score_pct:.0f}% 95% interval {interval}")
+    comparison = pd.read_csv(outputs / "bromley-2017" / "tables" / "comparison.csv")
+    improved = comparison[(comparison.baseline_id == "bromley-2016")].set_index("theme_id")
+    row = re.search(r'<tr data-audit="bromley-2017">(.*?)</tr>', page, re.DOTALL).group(1)
+    for theme_id, verdict in improved["verdict"].items():
+        assert re.search(rf'data-theme="{theme_id}">.*?{verdict} since March 2016', row, re.DOTALL)
+    seen = check_report(outputs / "index.html", executable_path=chromium)
+    assert seen.ok and seen.image_count == 2  # one chart per service

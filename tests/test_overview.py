@@ -1,0 +1,201 @@
+"""Tests for the overview of every audit, outputs/index.html (export/overview, build/overview)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_export import Page
+
+from caseaudit_lib.build.overview import overview_params, rebuild_overview
+from caseaudit_lib.config.params import load_params
+from caseaudit_lib.export.html import find_external_resources
+from caseaudit_lib.export.overview import AuditEntry, write_overview
+
+MINI = Path(__file__).parent / "data" / "frameworks" / "mini.yaml"
+CHILD = "Zebedee Quillfeather"
+
+THEMES = {
+    # audit_id: (assessment, planning) as (n_applicable, n_sufficient, score, low, high, rating)
+    "mini-2016": [
+        ("assessment", "Assessment", 15, 6, 40.0, 25.1, 57.2, "Inadequate"),
+        ("planning", "Planning", 10, 7, 70.0, 41.3, 88.9, "Good"),
+    ],
+    "mini-2017": [
+        ("assessment", "Assessment", 15, 13, 86.7, 62.1, 96.3, "Outstanding"),
+        ("planning", "Planning", 10, 6, 60.0, 31.3, 83.2, "Requires improvement"),
+    ],
+}
+VERDICTS = {"assessment": "improved", "planning": "no clear change"}
+
+
+def write_params(folder: Path, audit_id: str, **extra) -> Path:
+    values = {
+        "audit_id": audit_id,
+        "title": extra.pop("title", f"Case file audit {audit_id}"),
+        "service": extra.pop("service", "Mini YOS"),
+        "audit_date": extra.pop("audit_date"),
+        "data_file": extra.pop("data_file", f"data/{audit_id}.csv"),
+        "framework": str(MINI),
+    }
+    lines = [f"{k}: {v!r}" if isinstance(v, str) else f"{k}: {v}" for k, v in values.items()]
+    path = folder / f"{audit_id}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_outputs(outputs: Path, audit_id: str, *, pdf: bool = True, previous: str = "") -> None:
+    folder = outputs / audit_id
+    (folder / "tables").mkdir(parents=True)
+    (folder / "report.html").write_text("<!DOCTYPE html><title>r</title>")
+    if pdf:
+        (folder / "report.pdf").write_bytes(b"%PDF-1.4\n")
+    rows = [
+        {
+            "audit_id": audit_id, "theme_id": t, "theme": name, "n_cases": 6,
+            "n_applicable": n, "n_sufficient": s, "score_pct": pct, "ci_low_pct": low,
+            "ci_high_pct": high, "rating": rating, "scoring": "pooled",
+            "rating_low": "", "rating_high": "",
+        }
+        for t, name, n, s, pct, low, high, rating in THEMES[audit_id]
+    ]  # fmt: skip
+    pd.DataFrame(rows).to_csv(folder / "tables" / "theme_scores.csv", index=False)
+    comparison = [
+        {"audit_id": audit_id, "theme_id": t, "baseline_id": previous, "baseline_kind": "answers",
+         "verdict": VERDICTS[t]}
+        for t in ("assessment", "planning")
+    ] if previous else []  # fmt: skip
+    columns = ["audit_id", "theme_id", "baseline_id", "baseline_kind", "verdict"]
+    pd.DataFrame(comparison, columns=columns).to_csv(
+        folder / "tables" / "comparison.csv", index=False
+    )
+
+
+@pytest.fixture
+def audits(tmp_path):
+    params = tmp_path / "params"
+    params.mkdir()
+    outputs = tmp_path / "outputs"
+    files = [
+        write_params(params, "mini-2016", audit_date="2016-03-21"),
+        write_params(params, "mini-2017", audit_date="2017-03-20"),
+        write_params(
+            params,
+            "other-2017",
+            audit_date="2017-05-02",
+            service="Other <b>YOS</b> & Co",
+            title='Audit "Other" <script>alert(1)</script>',
+        ),
+    ]
+    write_outputs(outputs, "mini-2016", pdf=False)
+    write_outputs(outputs, "mini-2017", previous="mini-2016")
+    # other-2017 failed on its first build: no good report, only failed/.
+    (outputs / "other-2017" / "failed").mkdir(parents=True)
+    return files, outputs
+
+
+def entries(files, failed=()):
+    return [
+        AuditEntry(load_params(f, check_files=False), failed=f.stem in failed, message="")
+        for f in files
+    ]
+
+
+def cells(page: str, audit_id: str) -> dict[str, str]:
+    row = re.search(rf'<tr data-audit="{audit_id}">(.*?)</tr>', page, re.DOTALL).group(1)
+    found = re.findall(r'<td data-theme="([^"]+)">(.*?)</td>', row, re.DOTALL)
+    return {t: " ".join(re.sub(r"<[^>]+>", " ", text).split()) for t, text in found}
+
+
+def test_one_row_per_audit_with_each_theme_as_in_the_tables(audits):
+    files, outputs = audits
+    page = write_overview(entries(files, failed={"other-2017"}), outputs).read_text()
+    assert re.findall(r'<tr data-audit="([^"]+)">', page) == [
+        "mini-2016",
+        "mini-2017",
+        "other-2017",
+    ]
+    for audit_id, themes in THEMES.items():
+        shown = cells(page, audit_id)
+        for t, _, n, _, pct, low, high, rating in themes:
+            assert shown[t].startswith(f"{rating} {pct:.0f}% 95% interval {low:.0f}%–{high:.0f}%")
+            assert f"n = {n}" in shown[t]
+    assert cells(page, "mini-2016")["assessment"].endswith("first audit")
+    assert cells(page, "mini-2017")["assessment"].endswith("improved since March 2016")
+    assert cells(page, "mini-2017")["planning"].endswith("no clear change since March 2016")
+    assert cells(page, "other-2017") == {"assessment": "no scores", "planning": "no scores"}
+
+
+def test_links_lead_to_each_report_and_pdf_that_exists(audits):
+    files, outputs = audits
+    path = write_overview(entries(files, failed={"other-2017"}), outputs)
+    links = re.findall(r'<a href="([^"]+)"', path.read_text())
+    assert links == ["mini-2016/report.html", "mini-2017/report.html", "mini-2017/report.pdf"]
+    assert all((path.parent / link).is_file() for link in links)
+
+
+def test_a_failed_audit_shows_as_failed_with_its_last_good_report(audits):
+    files, outputs = audits
+    page = write_overview(
+        [*entries(files[:1], failed={"mini-2016"}), *entries(files[1:])], outputs
+    ).read_text()
+    row = re.search(r'<tr data-audit="mini-2016">(.*?)</tr>', page, re.DOTALL).group(1)
+    assert "Last build failed" in row and "Last good report:" in row
+    assert 'href="mini-2016/report.html"' in row
+    other = re.search(r'<tr data-audit="other-2017">(.*?)</tr>', page, re.DOTALL).group(1)
+    assert "Not built yet." in other
+
+
+def test_typed_text_is_escaped_and_the_page_is_self_contained(audits):
+    files, outputs = audits
+    page = write_overview(entries(files, failed={"other-2017"}), outputs).read_text()
+    assert "<script>" not in page and "<b>YOS</b>" not in page
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        and "Other &lt;b&gt;YOS&lt;/b&gt; &amp; Co" in page
+    )
+    assert find_external_resources(page) == []
+
+
+def test_one_chart_per_service_with_intervals_in_its_alt_text(audits):
+    files, outputs = audits
+    page = Page(write_overview(entries(files, failed={"other-2017"}), outputs).read_text())
+    assert len(page.images) == 1  # Mini YOS; the other service has no scores yet
+    image = page.images[0]
+    assert image["src"].startswith("data:image/png;base64,")
+    assert "Assessment" in image["alt"] and "95%" in image["alt"]
+
+
+def test_rebuild_lists_every_params_file_of_the_folder_and_reads_failures_from_disk(audits):
+    files, outputs = audits
+    assert overview_params([files[0]]) == sorted(files)
+    page, problems = rebuild_overview([files[0]], outputs_root=outputs)
+    assert problems == [] and page == outputs / "index.html"
+    row = re.search(r'<tr data-audit="other-2017">(.*?)</tr>', page.read_text(), re.DOTALL)
+    assert "Last build failed" in row.group(1) and "No good report yet." in row.group(1)
+
+
+def test_a_child_s_name_in_the_overview_deletes_it_and_names_the_audit(audits, tmp_path):
+    files, outputs = audits
+    data = tmp_path / "mini-2016.csv"
+    data.write_text(f"case_id,auditor,case_type,name,Q1\nC1,Auditor A,RO,{CHILD},y\n")
+    write_params(files[0].parent, "mini-2016", audit_date="2016-03-21", data_file=str(data),
+                 service=f"{CHILD}'s service")  # fmt: skip
+    page, problems = rebuild_overview([files[0].parent], outputs_root=outputs)
+    assert page is None and not (outputs / "index.html").exists()
+    assert len(problems) == 1
+    assert "mini-2016" in problems[0].message and CHILD not in str(problems[0])
+
+
+def test_an_unchanged_batch_leaves_the_overview_alone_and_a_change_remakes_it(audits):
+    files, outputs = audits
+    page, _ = rebuild_overview([files[0].parent], outputs_root=outputs)
+    first = page.stat().st_mtime_ns
+    page.write_text(page.read_text().replace("Mini YOS", "Edited YOS"))  # to see a rewrite
+    again, problems = rebuild_overview([files[0].parent], outputs_root=outputs)
+    assert again == page and problems == [] and "Edited YOS" in page.read_text()
+    files[1].write_text(files[1].read_text() + "caseload: 40\n")  # a params file changed
+    rebuild_overview([files[0].parent], outputs_root=outputs)
+    assert "Edited YOS" not in page.read_text() and page.stat().st_mtime_ns >= first

@@ -1,0 +1,195 @@
+"""Tests for caseaudit_lib.export.pdf: report.pdf from the report's HTML, read back with pypdf."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from browser_support import chromium  # noqa: F401 - the fixture
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+from pdf_support import is_a4, page_numbers, pdf_facts
+
+from caseaudit_lib import cli
+from caseaudit_lib.build.audit_build import print_pdf
+from caseaudit_lib.build.batch import AuditOutcome, BatchSummary, BuildFailed
+from caseaudit_lib.config.params import load_params
+from caseaudit_lib.export import pdf as pdf_module
+from caseaudit_lib.export.html import export_html
+from caseaudit_lib.export.pdf import (
+    INSTALL_HINT,
+    PDF_SKIPPED,
+    footer_template,
+    header_template,
+    pdf_required,
+    write_pdf,
+)
+from caseaudit_lib.present.glance import TOC_HERE
+from caseaudit_lib.privacy.leakcheck import scan_outputs
+
+REPO = Path(__file__).resolve().parent.parent
+TITLE = 'Audit of "A & B" <YOS>'
+FOOTER = "Sample YOS: case file audit on 1 March 2016"
+PARAGRAPH = (
+    "The auditors read every case file in the sample and answered each question of the "
+    "framework for it; the paragraph is repeated so that the report runs over several pages. "
+)
+
+
+def long_notebook(extra: str = ""):
+    """A report notebook with a box before the contents and three long sections."""
+    box = (
+        '<section class="glance" aria-labelledby="g"><h2 id="g">At a glance</h2>'
+        "<p>20 cases read by 7 auditors.</p></section>" + TOC_HERE
+    )
+    cells = [
+        new_code_cell(
+            "", outputs=[new_output("display_data", data={"text/html": box, "text/plain": ""})]
+        )
+    ]
+    for name in ("Background", "Assessments", "Recommendations"):
+        cells.append(new_markdown_cell(f"## {name}\n\n" + "\n\n".join([PARAGRAPH * 4] * 6)))
+    cells.append(new_markdown_cell("## Annex\n\n" + extra))
+    return new_notebook(cells=cells)
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory, chromium):  # noqa: F811
+    folder = tmp_path_factory.mktemp("pdf")
+    html = export_html(
+        long_notebook("Notes on Zebedee Griffin."),
+        folder / "report.html",
+        title=TITLE,
+        footer=FOOTER,
+    )
+    return write_pdf(
+        html, folder / "report.pdf", title=TITLE, footer=FOOTER, executable_path=chromium
+    )
+
+
+def test_the_pdf_is_a4_with_page_n_of_m_on_every_page(printed):
+    facts = pdf_facts(printed)
+    assert facts.pages >= 3
+    assert all(is_a4(size) for size in facts.page_sizes)
+    assert page_numbers(facts) == [(n, facts.pages) for n in range(1, facts.pages + 1)]
+    # The running header and footer: the title (escaped, so shown as typed) and the date.
+    for text in facts.texts:
+        assert TITLE in text and FOOTER in text
+
+
+def test_the_pdf_is_tagged_searchable_and_opens_with_the_box_then_the_contents(printed):
+    facts = pdf_facts(printed)
+    assert facts.tagged and facts.lang == "en-GB"
+    assert facts.title == TITLE
+    first = facts.texts[0]
+    assert first.index("At a glance") < first.index("Contents") < first.index("Background")
+    assert "answered each question of the framework" in " ".join(facts.texts)
+
+
+def test_the_contents_links_and_outline_lead_to_the_sections(printed):
+    facts = pdf_facts(printed)
+    assert facts.links == ["background", "assessments", "recommendations", "annex"]
+    assert set(facts.links) <= facts.destinations
+    assert {"Background", "Assessments", "Recommendations", "Annex"} <= set(facts.outline)
+
+
+def test_the_leak_check_reads_the_pdf_text_ligatures_and_all(printed):
+    # Chromium prints "ffi" of Griffin as one ligature glyph; the check folds it back.
+    problems = scan_outputs([printed], {"name": ["Zebedee Griffin"]})
+    assert len(problems) == 1
+    assert problems[0].cell.startswith("page ") and "Zebedee" not in str(problems[0])
+    assert scan_outputs([printed], {"name": ["Quentin Blake"]}) == []
+
+
+def test_the_leak_check_reads_a_pdf_made_without_chromium(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with plt.rc_context({"pdf.fonttype": 42}):
+        fig = plt.figure()
+        fig.text(0.1, 0.5, "Case notes for Zebedee Quillfeather, born 19/07/2002")
+        fig.savefig(tmp_path / "notes.pdf")
+        plt.close(fig)
+    problems = scan_outputs(
+        [tmp_path / "notes.pdf"], {"name": ["Zebedee Quillfeather"], "dob": ["2002-07-19"]}
+    )
+    assert [p.cell for p in problems] == ["page 1", "page 1"]
+
+
+def test_header_and_footer_escape_typed_text():
+    header = header_template("<script>alert(1)</script> & Co")
+    assert "<script>" not in header and "&lt;script&gt;" in header and "&amp; Co" in header
+    footer = footer_template("<b>YOS</b>")
+    assert "<b>" not in footer
+    assert '<span class="pageNumber"></span> of <span class="totalPages"></span>' in footer
+
+
+@pytest.mark.parametrize(
+    ("value", "required"),
+    [(None, False), ("", False), ("0", False), ("false", False), ("true", True), ("1", True)],
+)
+def test_the_pdf_is_required_under_ci(monkeypatch, value, required):
+    if value is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", value)
+    assert pdf_required() is required
+
+
+@pytest.fixture
+def no_chromium(monkeypatch, tmp_path):
+    monkeypatch.setattr(pdf_module, "find_chromium", lambda: None)
+    report = tmp_path / "report.html"
+    report.write_text("<!DOCTYPE html><title>t</title><h1>t</h1>")
+    return report
+
+
+def test_without_chromium_the_build_skips_the_pdf_with_a_note(no_chromium, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    params = load_params(REPO / "params" / "bromley-2016.yaml", check_files=False)
+    assert print_pdf(no_chromium, params, no_chromium.parent) == ([], PDF_SKIPPED)
+    assert not (no_chromium.parent / "report.pdf").exists()
+
+
+def test_without_chromium_under_ci_the_build_fails(no_chromium, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    params = load_params(REPO / "params" / "bromley-2016.yaml", check_files=False)
+    with pytest.raises(BuildFailed, match="report.pdf.*CI.*install-chromium.sh"):
+        print_pdf(no_chromium, params, no_chromium.parent)
+
+
+def test_the_command_says_once_that_pdfs_were_skipped_and_how_to_install(tmp_path, capsys):
+    outcomes = [
+        AuditOutcome(f"a{i}", tmp_path / f"a{i}.yaml", "built", message=PDF_SKIPPED)
+        for i in range(2)
+    ]
+    assert cli._after_build([tmp_path], BatchSummary(outcomes)) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1
+    assert "report.pdf skipped for 2 audits" in lines[0] and INSTALL_HINT in lines[0]
+
+
+def test_the_pdf_module_never_downloads_a_browser():
+    source = Path(pdf_module.__file__).read_text()
+    assert "executable_path=executable" in source
+    assert "playwright install" not in source
+
+
+def test_a_chromium_that_cannot_start_is_missing_but_a_failed_print_fails(tmp_path, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    report = tmp_path / "report.html"
+    report.write_text("<!DOCTYPE html><title>t</title><h1>t</h1>")
+    params = load_params(REPO / "params" / "bromley-2016.yaml", check_files=False)
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(pdf_module, "find_chromium", lambda: str(broken))
+    assert print_pdf(report, params, tmp_path) == ([], PDF_SKIPPED)
+
+    def failing_print(*args, **kwargs):
+        raise pdf_module.CaseAuditError("Chromium could not print the PDF: out of memory")
+
+    monkeypatch.setattr(pdf_module, "write_pdf", failing_print)
+    with pytest.raises(BuildFailed, match="report.pdf failed: .*out of memory"):
+        print_pdf(report, params, tmp_path)
