@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
-from caseaudit_lib.export.html import TEMPLATES_DIR, software_version, write_atomically
+from caseaudit_lib.export.atomic import write_atomic
+from caseaudit_lib.export.html import TEMPLATES_DIR, software_version
 from caseaudit_lib.export.pdf import PDF_FILE
 from caseaudit_lib.present.glance import rating_class
 from caseaudit_lib.present.narrative import date_span, month_year
@@ -272,5 +273,5 @@ def write_overview(
     """
     path = Path(outputs_root) / OVERVIEW_FILE
     page = render_overview(framework_groups(entries, Path(outputs_root)), title=title, key=key)
-    write_atomically(path, page)
+    write_atomic(path, page)
     return path
