@@ -30,7 +30,6 @@ from caseaudit_lib.errors import CaseAuditError, Problem
 from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.export.page_safety import clean_between, require_no_live_script
 from caseaudit_lib.present.glance import TOC_HERE  # the box that comes before the contents
-from caseaudit_lib.present.sanitise import plain_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report_html"
@@ -175,12 +174,11 @@ def render_html(
 ) -> str:
     """Return the report page for an executed notebook (see :func:`export_html`)."""
     exporter = exporter or make_exporter()
-    title, footer = plain_text(title), plain_text(footer)  # typed by a person; escaped too
     resources = {"caseaudit": {"title": title, "footer": footer, "version": software_version()}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     # The notebook's content through the allow-list first: the contents list is made from the
     # headings that are left.
-    return add_table_of_contents(clean_between(body, CONTENT_START, CONTENT_END))
+    return add_table_of_contents(clean_between(body, CONTENT_START, CONTENT_END, keep=(TOC_HERE,)))
 
 
 def export_html(

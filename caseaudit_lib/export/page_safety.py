@@ -77,13 +77,30 @@ def clean_fragment(fragment: str) -> str:
     )
 
 
-def clean_between(page: str, start: str, end: str) -> str:
-    """Return the page with the part between two marker comments cleaned (whole page if absent)."""
+def clean_between(page: str, start: str, end: str, *, keep: tuple[str, ...] = ()) -> str:
+    """Return the page with the part between two marker comments cleaned (whole page if absent).
+
+    Args:
+        page: the page.
+        start: the comment that opens the part to clean.
+        end: the comment that closes it.
+        keep: marker comments inside the part that stay where they are (the cleaner drops
+            every other comment).
+
+    """
     if start not in page or end not in page:
-        return clean_fragment(page)
+        return _clean_keeping(page, keep)
     head, rest = page.split(start, 1)
     content, _, tail = rest.partition(end)
-    return head + start + clean_fragment(content) + end + tail
+    return head + start + _clean_keeping(content, keep) + end + tail
+
+
+def _clean_keeping(fragment: str, keep: tuple[str, ...]) -> str:
+    """Return a fragment cleaned piece by piece around the marker comments it keeps."""
+    if not keep:
+        return clean_fragment(fragment)
+    marker, others = keep[0], keep[1:]
+    return marker.join(_clean_keeping(piece, others) for piece in fragment.split(marker))
 
 
 class _LiveFinder(HTMLParser):
