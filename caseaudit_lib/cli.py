@@ -32,12 +32,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from caseaudit_lib.framework.model import load_framework
 
     framework = load_framework(args.framework)
-    problems = validate_file(Path(args.file), framework)
+    problems = validate_file([Path(f) for f in args.file], framework)
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    print(f"{args.file}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    print(f"{', '.join(args.file)}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return EXIT_INPUT if errors else EXIT_OK
 
 
@@ -122,8 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check an audit scoring file, one line per problem")
-    p.add_argument("file", help="the scoring file (.xlsx, .ods, .csv, ...)")
+    p = sub.add_parser("validate", help="check audit scoring files, one line per problem")
+    p.add_argument(
+        "file",
+        nargs="+",
+        help="scoring files (.xlsx, .ods, .csv, ...) or folders of them, checked as one audit",
+    )
     p.add_argument("--framework", required=True, help="framework name or path to a YAML file")
     p.set_defaults(func=_cmd_validate)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import glob
 import inspect
 import re
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -67,7 +68,7 @@ class AuditParams:
 
     @property
     def data_path(self) -> Path:
-        """Return the audit scoring file, resolved against the project root."""
+        """Return the scoring file, folder or glob, resolved against the project root."""
         return resolve(self.data_file)
 
     @property
@@ -337,6 +338,20 @@ def _framework(checker: FieldChecker, value: Any) -> str | None:
     return text
 
 
+def _data_file(checker: FieldChecker, value: Any) -> str | None:
+    """Check a data file: one scoring file, a folder of them or a glob that matches a file."""
+    text = checker.text("data_file", value)
+    if text is None or not checker.check_files:
+        return text
+    path = resolve(text)
+    if glob.has_magic(text):
+        if not glob.glob(str(path)):
+            checker.fault("data_file", text, "no file matches", f"files matching {path}")
+    elif not (path.is_file() or path.is_dir()):
+        checker.fault("data_file", text, "file not found", f"an existing file or folder ({path})")
+    return text
+
+
 def _build(values: Mapping[str, Any], source: str, *, check_files: bool) -> AuditParams:
     """Check every value, then build the params or raise one ParamsError with every fault."""
     c = FieldChecker(source, check_files)
@@ -358,7 +373,7 @@ def _build(values: Mapping[str, Any], source: str, *, check_files: bool) -> Audi
         "service": given("service", c.text),
         "audit_date": given("audit_date", c.date),
         "audit_end_date": c.date("audit_end_date", get("audit_end_date"), optional=True),
-        "data_file": given("data_file", c.path),
+        "data_file": given("data_file", lambda _, v: _data_file(c, v)),
         "framework": given("framework", lambda _, v: _framework(c, v)),
         "caseload": c.caseload("caseload", get("caseload")),
         "sample_description": c.text("sample_description", description, optional=True) or "",

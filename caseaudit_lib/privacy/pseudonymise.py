@@ -24,6 +24,7 @@ import pandas as pd
 
 from caseaudit_lib.errors import ParamsError, Problem
 from caseaudit_lib.load.reading import read_audit_sheet
+from caseaudit_lib.load.sources import data_files
 from caseaudit_lib.paths import project_root
 
 DEFAULT_DROP: tuple[str, ...] = (
@@ -265,7 +266,7 @@ def collect_identifiers(
     birth read from Excel as "2010-03-04 00:00:00" is returned as "2010-03-04" too.
 
     Args:
-        path: The audit scoring file.
+        path: The audit scoring file, or a folder or glob of them (every file is read).
         framework: Accepted for symmetry with ``load_audit``; the columns are found by header
             alone. A :class:`PrivacyConfig` passed here is taken as ``config``.
         config: The privacy settings; None for the defaults.
@@ -274,13 +275,14 @@ def collect_identifiers(
     if isinstance(framework, PrivacyConfig) and config is None:
         config = framework
     config = config or PrivacyConfig()
-    sheet = read_audit_sheet(path)
-    header = sheet.grid.iloc[sheet.header_row]
-    body = sheet.grid.iloc[sheet.header_row + 1 :]
     found: set[str] = set()
-    for col, text in header.items():
-        if text.strip() and config.action(text) is not None:
-            values = body[col].str.strip()
-            found.update(values[values != ""])
+    for file in data_files(path):
+        sheet = read_audit_sheet(file)
+        header = sheet.grid.iloc[sheet.header_row]
+        body = sheet.grid.iloc[sheet.header_row + 1 :]
+        for col, text in header.items():
+            if text.strip() and config.action(text) is not None:
+                values = body[col].str.strip()
+                found.update(values[values != ""])
     found.update(m.group(1) for v in list(found) if (m := _MIDNIGHT.match(v)))
     return found
