@@ -42,9 +42,41 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
+    if args.case_list:
+        from caseaudit_lib.forms.auditor_forms import write_auditor_forms
+
+        for path in write_auditor_forms(args.framework, Path(args.case_list), Path(args.out)):
+            print(f"wrote {path}")
+        return EXIT_OK
     from caseaudit_lib.forms.template import write_template
 
     out = write_template(args.framework, Path(args.out), n_cases=args.cases)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from caseaudit_lib.forms.sample import (
+        draw_sample,
+        parse_auditors,
+        parse_since,
+        read_caseload,
+        write_sample,
+    )
+    from caseaudit_lib.framework.model import load_framework
+
+    since = parse_since(args.since)
+    auditors = parse_auditors(args.auditors)
+    caseload = read_caseload(
+        Path(args.caseload),
+        case_ref=args.case_ref_column,
+        case_type=args.case_type_column,
+        start_date=args.start_date_column,
+        framework=load_framework(args.framework) if args.framework else None,
+    )
+    sample = draw_sample(caseload, args.size, auditors, since=since, seed=args.seed)
+    out = write_sample(sample, Path(args.out))
+    print(sample.summary())
     print(f"wrote {out}")
     return EXIT_OK
 
@@ -132,10 +164,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("template", help="write a blank scoring workbook for auditors")
-    p.add_argument("out", help="the workbook to write (.xlsx)")
+    p.add_argument(
+        "out", help="the workbook to write (.xlsx); with --case-list, the folder for the forms"
+    )
     p.add_argument("--framework", required=True, help="framework name or path to a YAML file")
     p.add_argument("--cases", type=int, default=20, help="rows for cases (default 20)")
+    p.add_argument(
+        "--case-list",
+        help="a sample file (from `caseaudit sample`): one pre-filled workbook per auditor",
+    )
     p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("sample", help="draw the audit's sample from the caseload, by auditor")
+    p.add_argument("caseload", help="the service's export of open cases (.csv or .xlsx)")
+    p.add_argument("--size", type=int, required=True, help="how many cases to sample")
+    p.add_argument("--since", help="only cases that started on or after this date (YYYY-MM-DD)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same sample")
+    p.add_argument("--auditors", required=True, help='the auditors, e.g. "Ann;Bo;Cy"')
+    p.add_argument("--out", required=True, help="the sample file to write (.csv)")
+    p.add_argument("--framework", help="check the case types against this framework")
+    p.add_argument("--case-ref-column", default="case_ref", help="default case_ref")
+    p.add_argument("--case-type-column", default="case_type", help="default case_type")
+    p.add_argument("--start-date-column", default="start_date", help="default start_date")
+    p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("frameworks", help="list the frameworks shipped with caseaudit")
     p.set_defaults(func=_cmd_frameworks)
