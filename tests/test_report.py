@@ -172,7 +172,7 @@ def test_the_report_reads_like_the_seed(built_2016):
 # --- personal data ------------------------------------------------------------------------
 
 
-def plant_identifiers(root: Path, *, in_comment: bool) -> Path:
+def plant_identifiers(root: Path, *, in_comment: bool, in_column: bool = False) -> Path:
     """Write the 2016 sample as csv with a name, DOB and case reference; point the params at it."""
     sheet = pd.read_excel(
         root / "data" / "bromley-2016-audit.xlsx", header=2, dtype=str, engine="calamine"
@@ -182,7 +182,14 @@ def plant_identifiers(root: Path, *, in_comment: bool) -> Path:
     sheet["dob"] = FAKE_DOB
     sheet["cms_ref"] = [FAKE_REF if i == 0 else f"ZQ-{i:04d}-QX" for i in range(len(sheet))]
     if in_comment:
+        # Withheld at load: the reference, the first name, the surname and the date of birth.
         sheet.loc[0, "AS1_comment"] = f"Chronology is on {FAKE_REF}, not in this file."
+        sheet.loc[1, "AS1_comment"] = "Zebedee said his plan was agreed on 19/07/2002."
+        sheet.loc[2, "AS1_comment"] = "Seen with Mr Quillfeather at home."
+    if in_column:
+        # Not a comment, so not withheld: only the leak check stands between it and the board.
+        sheet.insert(3, "keyworker_team", "")
+        sheet.loc[3, "keyworker_team"] = FAKE_REF
     data = root / "data" / "planted.csv"
     sheet.to_csv(data, index=False, quoting=csv.QUOTE_MINIMAL)
     params = root / "params" / "bromley-2016.yaml"
@@ -198,6 +205,7 @@ params = ca.params_from_namespace(globals())
 results = ca.score_params(params)
 comments = results.audit.answers["comment"]
 print("\n".join(comments[comments != ""]))
+print(results.audit.cases.to_string())
 """
 
 
@@ -227,9 +235,27 @@ def test_identifying_columns_never_reach_an_output(project):
             assert value not in text, f"{value!r} reached {path.name}"
 
 
-def test_a_case_reference_in_a_comment_that_reaches_an_output_fails_the_build(project, capsys):
+def test_identifiers_in_comments_are_withheld_from_every_output(project):
     add_comments_notebook(project)
     params = plant_identifiers(project, in_comment=True)
+    result = build_audit(params)
+    outputs = [p for p in result.staging_dir.rglob("*") if p.is_file()]
+    assert "04_comments.ipynb" in {p.name for p in outputs}
+    for path in outputs:
+        if path.suffix in (".html", ".csv", ".ipynb"):
+            text = path.read_text(encoding="utf-8")
+        else:
+            sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine")
+            text = " ".join(str(v) for sheet in sheets.values() for v in sheet.to_numpy().ravel())
+        for value in ("Zebedee", "Quillfeather", FAKE_REF, "19/07/2002"):
+            assert value not in text, f"{value!r} reached {path.name}"
+    executed = (result.staging_dir / "notebooks" / "04_comments.ipynb").read_text()
+    assert "[withheld]" in executed
+
+
+def test_an_identifier_that_reaches_an_output_fails_the_build(project, capsys):
+    add_comments_notebook(project)
+    params = plant_identifiers(project, in_comment=True, in_column=True)
     with pytest.raises(BuildFailed) as caught:
         build_audit(params)
     message = str(caught.value)

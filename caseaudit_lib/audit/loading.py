@@ -19,6 +19,7 @@ from caseaudit_lib.errors import AuditDataError, Problem
 from caseaudit_lib.framework.model import Framework, load_framework
 from caseaudit_lib.load.answers import ANSWER_DTYPE
 from caseaudit_lib.load.sources import DataSpec
+from caseaudit_lib.privacy.free_text import withhold_identifiers
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig, apply_privacy
 from caseaudit_lib.validate.shared import CASE_ID, ValidatedSheet
 
@@ -67,8 +68,11 @@ def _validate(path: DataSpec, framework: Framework, privacy: PrivacyConfig) -> V
     sheets, unread = read_workbooks(path)
     if not sheets:
         raise AuditDataError(unread)
+    # Before validation, so that no later step ever holds a name written in a comment.
+    sheets, withheld = withhold_identifiers(sheets, privacy)
     sheet = validate_workbooks(sheets, framework, privacy)
     sheet.problems[:0] = unread
+    sheet.problems += withheld
     return sheet
 
 

@@ -26,7 +26,7 @@ from caseaudit_lib.paths import project_root, resolve
 
 AUDIT_ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")
 AUDIT_ID_EXPECTED = "lower-case letters, digits, '-' or '_', e.g. bromley-2016"
-PRIVACY_KEYS = ("drop", "pseudonymise")
+PRIVACY_KEYS = ("drop", "pseudonymise", "patterns")
 
 
 # libyaml's parser when PyYAML was built with it (its wheels are): a batch reads every params
@@ -289,7 +289,7 @@ class FieldChecker:
         return out
 
     def privacy(self, key: str, value: Any) -> dict[str, tuple[str, ...]]:
-        """Return the privacy settings: extra columns to drop and to pseudonymise."""
+        """Return the privacy settings: columns to drop, to pseudonymise; comment patterns."""
         if value is None:
             return {}
         if not isinstance(value, Mapping):
