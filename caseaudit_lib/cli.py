@@ -81,6 +81,14 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_findings_draft(args: argparse.Namespace) -> int:
+    from caseaudit_lib.present.findings_draft import write_findings_draft
+
+    out = write_findings_draft(Path(args.params), Path(args.out), force=args.force)
+    print(f"wrote {out}: edit it, then name it as findings_file in {args.params}")
+    return EXIT_OK
+
+
 def _cmd_frameworks(args: argparse.Namespace) -> int:
     from caseaudit_lib.framework.model import available_frameworks, load_framework
 
@@ -187,6 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--case-type-column", default="case_type", help="default case_type")
     p.add_argument("--start-date-column", default="start_date", help="default start_date")
     p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("findings", help="the analyst's findings file")
+    findings = p.add_subparsers(dest="findings_command", required=True, metavar="ACTION")
+    p = findings.add_parser("draft", help="draft a findings file from the scores and evidence")
+    p.add_argument("params", help="the audit's params file")
+    p.add_argument("--out", required=True, help="the draft to write: FILE.md or FILE.yaml")
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+    p.set_defaults(func=_cmd_findings_draft)
 
     p = sub.add_parser("frameworks", help="list the frameworks shipped with caseaudit")
     p.set_defaults(func=_cmd_frameworks)

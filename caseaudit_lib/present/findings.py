@@ -1,6 +1,6 @@
 """The analyst's findings file: what the auditors found, in their words, for the board report.
 
-One YAML file per audit (named by the params' ``findings_file``; format in docs/report.md) holds
+One YAML or Markdown file per audit (the params' ``findings_file``; format in docs/report.md) holds
 the text that numbers cannot give: background notes, an optional conclusion, good practice, each
 theme's findings and further improvements (Markdown), and the recommendations with an owner, a
 due date and a status. A recommendation whose id also appears in an earlier audit's findings file
@@ -20,11 +20,14 @@ import pandas as pd
 from caseaudit_lib.config.params import (
     AuditParams,
     FieldChecker,
+    display_path,
     earlier_chain,
     one_of,
     read_yaml_mapping,
 )
 from caseaudit_lib.errors import ParamsError
+from caseaudit_lib.paths import resolve
+from caseaudit_lib.present.findings_markdown import is_markdown, read_markdown_findings
 
 if TYPE_CHECKING:
     from caseaudit_lib.framework.model import Framework
@@ -181,7 +184,7 @@ def load_findings(
     """Read an audit's findings file.
 
     Args:
-        path: the YAML file; relative paths are relative to the project root.
+        path: the YAML or Markdown (.md) file; relative paths are relative to the project root.
         framework: the audit's framework; when given, every theme id (under ``themes`` and in
             a recommendation's ``theme``) must be one of its themes.
         audit_id: the audit's id; when given and the file names one, they must agree (a guard
@@ -191,7 +194,13 @@ def load_findings(
         ParamsError: one problem per fault, all at once.
 
     """
-    values, source = read_yaml_mapping(path, "findings file")
+    markdown = None
+    if is_markdown(path):
+        resolved = resolve(path)
+        markdown = read_markdown_findings(resolved, display_path(resolved), framework)
+        values, source = markdown.values, display_path(resolved)
+    else:
+        values, source = read_yaml_mapping(path, "findings file")
     c = FieldChecker(source)
     c.unknown_keys("", values, TOP_KEYS)
     theme_ids = [t.id for t in framework.themes] if framework is not None else None
@@ -208,7 +217,7 @@ def load_findings(
         recommendations=_recommendations(c, values.get("recommendations"), theme_ids),
     )
     if c.problems:
-        raise ParamsError(c.problems)
+        raise ParamsError([markdown.locate(p) for p in c.problems] if markdown else c.problems)
     return findings
 
 
