@@ -176,3 +176,28 @@ def test_findings_of_another_audit_are_refused(tmp_path):
     path.write_text("audit_id: other\n\n## Background\n\nText.\n")
     with pytest.raises(ParamsError, match="line 1.*findings of another audit"):
         load_findings(path, FRAMEWORK, audit_id="bromley-2016")
+
+
+def test_the_complete_example_of_docs_report_md_loads(tmp_path):
+    docs = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```markdown\n(.*?)```", docs, flags=re.DOTALL)
+    path = tmp_path / "example.md"
+    path.write_text(example, encoding="utf-8")
+    findings = load_findings(path, FRAMEWORK, audit_id="bromley-2016")
+    assert len(findings.background) == 2 and len(findings.good_practice) == 2
+    assert findings.theme("risk_vulnerability").findings
+    assert [(r.id, r.theme_id, r.status) for r in findings.recommendations] == [
+        ("R01", "risk_vulnerability", "not started"),
+        ("R06", None, "in progress"),
+    ]
+
+
+def test_the_bundled_markdown_findings_are_the_2016_findings():
+    yaml_findings = load_findings(ROOT / "data/findings/bromley-2016.yaml", FRAMEWORK)
+    md = load_findings(ROOT / "data/findings/bromley-2016-split.md", FRAMEWORK,
+                       audit_id="bromley-2016-split")  # fmt: skip
+    assert md.background == yaml_findings.background
+    assert md.conclusion == yaml_findings.conclusion
+    assert md.good_practice == yaml_findings.good_practice
+    assert dict(md.themes) == dict(yaml_findings.themes)
+    assert md.recommendations == yaml_findings.recommendations
