@@ -45,7 +45,10 @@ def _cmd_template(args: argparse.Namespace) -> int:
     if args.case_list:
         from caseaudit_lib.forms.auditor_forms import write_auditor_forms
 
-        for path in write_auditor_forms(args.framework, Path(args.case_list), Path(args.out)):
+        forms = write_auditor_forms(
+            args.framework, Path(args.case_list), Path(args.out), force=args.force
+        )
+        for path in forms:
             print(f"wrote {path}")
         return EXIT_OK
     from caseaudit_lib.forms.template import write_template
@@ -181,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--case-list",
         help="a sample file (from `caseaudit sample`): one pre-filled workbook per auditor",
     )
+    p.add_argument("--force", action="store_true", help="with --case-list: replace forms")
     p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser("sample", help="draw the audit's sample from the caseload, by auditor")

@@ -75,3 +75,17 @@ def test_bad_case_list_is_a_located_error(tmp_path, capsys, row, message):
     assert line.startswith(f"{sample}: A5: error:") or line.startswith(f"{sample}: B5: error:")
     assert message in line
     assert not (tmp_path / "o").exists()
+
+
+def test_existing_forms_are_never_overwritten_without_force(tmp_path, capsys):
+    sample = write_csv(tmp_path / "sample.csv", SAMPLE)
+    out = tmp_path / "forms"
+    args = ["template", "--framework", FRAMEWORK, "--case-list", str(sample), str(out)]
+    assert main(args) == 0
+    filled = (out / "Auditor-B.xlsx").read_bytes()
+    (out / "Auditor-B.xlsx").write_bytes(filled + b"answers")
+    assert main(args) == 2
+    assert "Auditor-B.xlsx: error: the form exists" in capsys.readouterr().err
+    assert (out / "Auditor-B.xlsx").read_bytes() == filled + b"answers"
+    assert main([*args, "--force"]) == 0
+    assert (out / "Auditor-B.xlsx").read_bytes() != filled + b"answers"

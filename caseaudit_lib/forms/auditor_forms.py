@@ -15,7 +15,7 @@ from pathlib import Path
 
 from openpyxl.styles import Protection
 
-from caseaudit_lib.errors import AuditDataError
+from caseaudit_lib.errors import AuditDataError, Problem
 from caseaudit_lib.forms.template import ANSWERS_SHEET, CASE_COLUMNS, FIRST_CASE_ROW, build_template
 from caseaudit_lib.framework.model import Framework, load_framework
 from caseaudit_lib.load.reading import header_key, read_audit_sheet
@@ -87,28 +87,52 @@ def read_case_list(
     return by_auditor
 
 
+def form_paths(auditors: list[str], out_dir: Path) -> dict[str, Path]:
+    """Return each auditor's workbook path in a folder, names made unique."""
+    paths: dict[str, Path] = {}
+    used: set[str] = set()
+    for auditor in auditors:
+        name = form_file_name(auditor)
+        stem, n = name.removesuffix(".xlsx"), 2
+        while name.lower() in used:  # two auditors whose names differ only in punctuation
+            name, n = f"{stem}-{n}.xlsx", n + 1
+        used.add(name.lower())
+        paths[auditor] = out_dir / name
+    return paths
+
+
 def write_auditor_forms(
-    framework: Framework | str, case_list: str | os.PathLike[str], out_dir: str | os.PathLike[str]
+    framework: Framework | str,
+    case_list: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str],
+    *,
+    force: bool = False,
 ) -> list[Path]:
     """Write one pre-filled workbook per auditor of a sample file into a folder.
 
     Returns:
         The workbooks written, in the order the auditors first appear in the case list.
 
+    Raises:
+        AuditDataError: The case list is faulty, or (without ``force``) a form exists already:
+            it may hold an auditor's answers, so nothing is written.
+
     """
     if not isinstance(framework, Framework):
         framework = load_framework(framework)
     by_auditor = read_case_list(case_list, framework)
     out = Path(out_dir)
+    paths = form_paths(list(by_auditor), out)
+    existing = [p for p in paths.values() if p.exists()]
+    if existing and not force:
+        raise AuditDataError(
+            [Problem("error", str(p), "the form exists; not overwritten",
+                     expected="another folder, or --force to replace it")
+             for p in existing]
+        )  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    used: set[str] = set()
     for auditor, cases in by_auditor.items():
-        name = form_file_name(auditor)
-        stem, n = name.removesuffix(".xlsx"), 2
-        while name.lower() in used:  # two auditors whose names differ only in punctuation
-            name, n = f"{stem}-{n}.xlsx", n + 1
-        used.add(name.lower())
         workbook = build_template(framework, n_cases=len(cases))
         ws = workbook[ANSWERS_SHEET]
         last_col = ws.max_column
@@ -125,7 +149,7 @@ def write_auditor_forms(
         ws.protection.formatColumns = False
         ws.protection.formatRows = False
         ws.protection.formatCells = False
-        path = out / name
+        path = paths[auditor]
         workbook.save(path)
         written.append(path)
     return written
