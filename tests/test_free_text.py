@@ -8,7 +8,7 @@ from audit_files import MINI, write_csv, write_ods, write_xlsx
 from caseaudit_lib.audit.loading import load_audit, validate_file
 from caseaudit_lib.errors import ParamsError
 from caseaudit_lib.framework.model import load_framework
-from caseaudit_lib.privacy.free_text import WITHHELD, needles, spellings, withhold_text
+from caseaudit_lib.privacy.free_text import WITHHELD, searcher, spellings, withhold_text
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig, collect_identifiers
 
 NAME, DOB, REF, PARENT = "Kieran Quillfeather", "2009-03-14", "CMS-77311", "Morwenna Quillfeather"
@@ -97,10 +97,16 @@ def test_spellings_and_whole_tokens():
     assert {"Kieran", "O'Brien", "Brien"} <= spellings("Kieran O'Brien", "name")
     assert "Al" not in spellings("Al Smith", "name")
     assert "14 March 2009" in spellings(DOB, "date")
-    (needle,) = needles({"child_name": spellings("Ann Lee", "name")})
-    assert withhold_text("Annual review with ANN", [needle]) == (
+    search = searcher({"child_name": spellings("Ann Lee", "name")})
+    assert withhold_text("Annual review with ANN", search) == (
         f"Annual review with {WITHHELD}",
         ["column 'child_name'"],
+    )
+    # Overlapping hits are withheld once; the longest spelling wins; a date however written.
+    search = searcher({"child_name": spellings("Ann Lee", "name"), "dob": spellings(DOB, "date")})
+    assert withhold_text("ann lee's (ann) birthday 14 March 2009; Lee_x", search) == (
+        f"{WITHHELD}'s ({WITHHELD}) birthday {WITHHELD}; Lee_x",
+        ["column 'child_name'", "column 'dob'"],
     )
 
 

@@ -327,7 +327,8 @@ def test_a_failing_audit_keeps_its_last_good_report_and_the_others_build(project
     files = find_params_files([project / "params"])
     first = batch(files)
     assert statuses(first) == {
-        a: "built" for a in ("bromley-2016", "bromley-2017", "sample-hmip-2025")
+        a: "built"
+        for a in ("bromley-2016", "bromley-2016-split", "bromley-2017", "sample-hmip-2025")
     }
     out_2017 = project / "outputs" / "bromley-2017"
     report_2017 = (out_2017 / "report.html").read_text(encoding="utf-8")
@@ -339,10 +340,11 @@ def test_a_failing_audit_keeps_its_last_good_report_and_the_others_build(project
         findings.write("# edited\n")
     second = batch(files)
     assert statuses(second) == {
-        "bromley-2016": "skipped", "bromley-2017": "failed", "sample-hmip-2025": "built",
+        "bromley-2016": "skipped", "bromley-2016-split": "skipped", "bromley-2017": "failed",
+        "sample-hmip-2025": "built",
     }  # fmt: skip
     assert second.exit_code == 1
-    failed = second.outcomes[1]
+    (failed,) = [o for o in second.outcomes if o.audit_id == "bromley-2017"]
     assert failed.message.startswith("notebook failed/notebooks/05_report.ipynb: AuditDataError")
     kept = out_2017 / "failed" / "notebooks" / "05_report.ipynb"
     assert kept in failed.failed_artifacts
@@ -437,6 +439,7 @@ def test_find_params_files(project, tmp_path):
     one = project / "params" / "bromley-2017.yaml"
     found = find_params_files([project / "params", one])
     assert [p.name for p in found] == [
+        "bromley-2016-split.yaml",
         "bromley-2016.yaml",
         "bromley-2017.yaml",
         "sample-hmip-2025.yaml",
