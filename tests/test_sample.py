@@ -141,6 +141,8 @@ def test_bad_input_is_one_located_line_each(tmp_path, capsys):
     write_csv(path, rows)
     assert main([*args[:3], "30", *args[4:]]) == 2
     assert "fewer than the sample size" in capsys.readouterr().err
+    assert main([*args[:3], "0", *args[4:]]) == 2
+    assert "--size: error: not a sample size" in capsys.readouterr().err
     assert main([*args, "--since", "1/9/2015"]) == 2
     assert "--since: error: not a date" in capsys.readouterr().err
     assert not (tmp_path / "s.csv").exists()

@@ -250,7 +250,12 @@ def draw_sample(
     cases = caseload.cases
     if since is not None:
         cases = cases[cases["start_date"] >= since]
-    if size < 1 or len(cases) < size:
+    if size < 1:
+        raise AuditDataError(
+            [Problem("error", "--size", "not a sample size", value=str(size),
+                     expected="a whole number of cases, at least 1")]
+        )  # fmt: skip
+    if len(cases) < size:
         since_text = f" that started on or after {since.isoformat()}" if since else ""
         raise AuditDataError(
             [Problem("error", caseload.source,
