@@ -56,7 +56,7 @@ def test_an_edited_markdown_draft_renders_its_findings(tmp_path, results):
     out = tmp_path / "draft.md"
     assert main(["findings", "draft", str(PARAMS), "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
-    text = text.replace("### Findings\n\n- \n", "### Findings\n\n- Plans were SMART.\n", 1)
+    text = text.replace("### Findings\n\n-\n", "### Findings\n\n- Plans were SMART.\n", 1)
     text = text.replace("## Good practice\n", "## Good practice\n\n- Voice of the child.\n", 1)
     out.write_text(text, encoding="utf-8")
     findings = load_findings(out, results.framework, audit_id="bromley-2017")

@@ -120,7 +120,7 @@ def markdown_draft(results: AuditResults) -> str:
     ]
     for theme in results.framework.themes:
         out += [f"## {theme.name}", "", "<!--", *theme_notes(results, theme.id), "-->", ""]
-        out += ["### Findings", "", "- ", "", "### Further improvements", "", "- ", ""]
+        out += ["### Findings", "", "-", "", "### Further improvements", "", "-", ""]
     out += [
         "## Recommendations",
         "",
