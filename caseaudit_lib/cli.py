@@ -33,20 +33,63 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from caseaudit_lib.framework.model import load_framework
 
     framework = load_framework(args.framework)
-    problems = validate_file(Path(args.file), framework)
+    problems = validate_file([Path(f) for f in args.file], framework)
     for problem in problems:
         print(problem)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
-    print(f"{args.file}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    print(f"{', '.join(args.file)}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return EXIT_INPUT if errors else EXIT_OK
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
+    if args.case_list:
+        from caseaudit_lib.forms.auditor_forms import write_auditor_forms
+
+        forms = write_auditor_forms(
+            args.framework, Path(args.case_list), Path(args.out), force=args.force
+        )
+        for path in forms:
+            print(f"wrote {path}")
+        return EXIT_OK
     from caseaudit_lib.forms.template import write_template
 
     out = write_template(args.framework, Path(args.out), n_cases=args.cases)
     print(f"wrote {out}")
+    return EXIT_OK
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    from caseaudit_lib.forms.sample import (
+        draw_sample,
+        parse_auditors,
+        parse_since,
+        read_caseload,
+        write_sample,
+    )
+    from caseaudit_lib.framework.model import load_framework
+
+    since = parse_since(args.since)
+    auditors = parse_auditors(args.auditors)
+    caseload = read_caseload(
+        Path(args.caseload),
+        case_ref=args.case_ref_column,
+        case_type=args.case_type_column,
+        start_date=args.start_date_column,
+        framework=load_framework(args.framework) if args.framework else None,
+    )
+    sample = draw_sample(caseload, args.size, auditors, since=since, seed=args.seed)
+    out = write_sample(sample, Path(args.out))
+    print(sample.summary())
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def _cmd_findings_draft(args: argparse.Namespace) -> int:
+    from caseaudit_lib.present.findings_draft import write_findings_draft
+
+    out = write_findings_draft(Path(args.params), Path(args.out), force=args.force)
+    print(f"wrote {out}: edit it, then name it as findings_file in {args.params}")
     return EXIT_OK
 
 
@@ -157,16 +200,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check an audit scoring file, one line per problem")
-    p.add_argument("file", help="the scoring file (.xlsx, .ods, .csv, ...)")
+    p = sub.add_parser("validate", help="check audit scoring files, one line per problem")
+    p.add_argument(
+        "file",
+        nargs="+",
+        help="scoring files (.xlsx, .ods, .csv, ...) or folders of them, checked as one audit",
+    )
     p.add_argument("--framework", required=True, help="framework name or path to a YAML file")
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("template", help="write a blank scoring workbook for auditors")
-    p.add_argument("out", help="the workbook to write (.xlsx)")
+    p.add_argument(
+        "out", help="the workbook to write (.xlsx); with --case-list, the folder for the forms"
+    )
     p.add_argument("--framework", required=True, help="framework name or path to a YAML file")
     p.add_argument("--cases", type=int, default=20, help="rows for cases (default 20)")
+    p.add_argument(
+        "--case-list",
+        help="a sample file (from `caseaudit sample`): one pre-filled workbook per auditor",
+    )
+    p.add_argument("--force", action="store_true", help="with --case-list: replace forms")
     p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("sample", help="draw the audit's sample from the caseload, by auditor")
+    p.add_argument("caseload", help="the service's export of open cases (.csv or .xlsx)")
+    p.add_argument("--size", type=int, required=True, help="how many cases to sample")
+    p.add_argument("--since", help="only cases that started on or after this date (YYYY-MM-DD)")
+    p.add_argument("--seed", type=int, default=0, help="random seed: same seed, same sample")
+    p.add_argument("--auditors", required=True, help='the auditors, e.g. "Ann;Bo;Cy"')
+    p.add_argument("--out", required=True, help="the sample file to write (.csv)")
+    p.add_argument("--framework", help="check the case types against this framework")
+    p.add_argument("--case-ref-column", default="case_ref", help="default case_ref")
+    p.add_argument("--case-type-column", default="case_type", help="default case_type")
+    p.add_argument("--start-date-column", default="start_date", help="default start_date")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("findings", help="the analyst's findings file")
+    findings = p.add_subparsers(dest="findings_command", required=True, metavar="ACTION")
+    p = findings.add_parser("draft", help="draft a findings file from the scores and evidence")
+    p.add_argument("params", help="the audit's params file")
+    p.add_argument("--out", required=True, help="the draft to write: FILE.md or FILE.yaml")
+    p.add_argument("--force", action="store_true", help="replace the file if it exists")
+    p.set_defaults(func=_cmd_findings_draft)
 
     p = sub.add_parser("frameworks", help="list the frameworks shipped with caseaudit")
     p.set_defaults(func=_cmd_frameworks)

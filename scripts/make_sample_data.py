@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 from openpyxl.writer.excel import ExcelWriter
 
+from caseaudit_lib.forms.auditor_forms import form_file_name
 from caseaudit_lib.forms.template import FIRST_CASE_ROW, HEADER_ROW, build_template
 from caseaudit_lib.framework.model import Framework, load_framework
 from caseaudit_lib.paths import project_root
@@ -658,6 +659,71 @@ def write_hmip_sample(rng: np.random.Generator, out: Path) -> None:
     )
 
 
+SPLIT_FOLDER = "bromley-2016-audit"
+CASELOAD_FILE = "bromley-2016-caseload.csv"
+# Short codes, as a case management system exports them; `caseaudit sample --framework` maps them.
+CASELOAD_TYPES = {"referral_order": "RO", "yro": "YRO", "custody": "DTO", "out_of_court": "YCC"}
+
+
+def write_split_by_auditor(
+    framework: Framework, cases: pd.DataFrame, answers: pd.DataFrame, folder: Path
+) -> None:
+    """Write the 2016 sample as the analyst receives it: one workbook per auditor.
+
+    Each auditor's workbook holds the cases they marked, first or second, as in the single file.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for auditor in sorted(cases["auditor"].unique()):
+        mine = cases[cases["auditor"] == auditor].reset_index(drop=True)
+        write_wide_xlsx(framework, mine, answers, folder / form_file_name(auditor))
+
+
+def write_caseload(
+    framework: Framework, audited: pd.DataFrame, rng: np.random.Generator, path: Path
+) -> None:
+    """Write the service's export of open cases: 110 cases, 80 started from 1 September 2015.
+
+    Invented like the audit's identifying columns; its references are not the audit's case ids.
+    """
+    n_before, n_since = 30, 80
+    weights = np.array([9, 6, 3, 2]) / 20  # the audited mix
+    types = rng.choice(list(CASELOAD_TYPES.values()), n_before + n_since, p=weights)
+    since = dt.date(2015, 9, 1)
+    starts = [since - dt.timedelta(days=int(d)) for d in rng.integers(1, 240, n_before)]
+    starts += [since + dt.timedelta(days=int(d)) for d in rng.integers(0, 180, n_since)]
+    people = identifying(rng, n_before + n_since, dt.date(2016, 3, 1))
+    table = pd.DataFrame(
+        {
+            "case_ref": [f"BRM-{5001 + i}" for i in range(n_before + n_since)],
+            "child_name": people["child_name"],
+            "dob": pd.to_datetime(people["dob"]).dt.strftime("%d/%m/%Y"),
+            "case_type": types,
+            "start_date": [d.isoformat() for d in starts],
+        }
+    ).sort_values(["start_date", "case_ref"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False, lineterminator="\n")
+
+
+def write_split_params(folder: Path) -> None:
+    """Write params/bromley-2016-split.yaml: the 2016 audit read from its folder of workbooks."""
+    params = yaml.safe_load((folder / "bromley-2016.yaml").read_text(encoding="utf-8"))
+    params.update(
+        audit_id="bromley-2016-split",
+        title="Case file audit, Bromley YOS, March 2016, one workbook per auditor "
+        "(synthetic sample)",
+        data_file=f"data/{SPLIT_FOLDER}/",
+        findings_file="data/findings/bromley-2016-split.md",
+    )
+    write_yaml(
+        params,
+        folder / "bromley-2016-split.yaml",
+        "Synthetic sample audit (scripts/make_sample_data.py): bromley-2016 as the analyst\n"
+        "receives it, a folder of the auditors' workbooks; it scores exactly as the single file.\n"
+        "Its findings are the 2016 findings written in Markdown. Paths are from the project root.",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write every sample file under the output folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -668,10 +734,10 @@ def main(argv: list[str] | None = None) -> int:
     auditors = [f"Auditor {c}" for c in "ABCDEFG"]
 
     yjb = load_framework("yjb-audit-2016")
-    cases, answers = simulate(yjb, STORY_2016, rng, prefix="BRM-16", n_cases=20,
-                              auditors=auditors, mix=MIX_BROMLEY, on=dt.date(2016, 3, 21),
-                              second_markings=2)  # fmt: skip
-    write_wide_xlsx(yjb, cases, answers, out / "data" / "bromley-2016-audit.xlsx")
+    cases16, answers16 = simulate(yjb, STORY_2016, rng, prefix="BRM-16", n_cases=20,
+                                  auditors=auditors, mix=MIX_BROMLEY, on=dt.date(2016, 3, 21),
+                                  second_markings=2)  # fmt: skip
+    write_wide_xlsx(yjb, cases16, answers16, out / "data" / "bromley-2016-audit.xlsx")
 
     cases, answers = simulate(yjb, STORY_2017, rng, prefix="BRM-17", n_cases=20,
                               auditors=[f"Auditor {c}" for c in "ABCDEF"], mix=MIX_BROMLEY,
@@ -681,6 +747,10 @@ def main(argv: list[str] | None = None) -> int:
     write_baselines(yjb, out / "data" / "baselines")
     write_bromley_params(out / "params")
     write_hmip_sample(rng, out)
+    # The audit as a team runs it; after every draw above, so that their files do not change.
+    write_split_by_auditor(yjb, cases16, answers16, out / "data" / SPLIT_FOLDER)
+    write_caseload(yjb, cases16, np.random.default_rng(SEED + 1), out / "data" / CASELOAD_FILE)
+    write_split_params(out / "params")
     (out / "data" / "findings").mkdir(parents=True, exist_ok=True)
     (out / "data" / "findings" / ".gitkeep").touch()
     return 0

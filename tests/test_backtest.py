@@ -37,5 +37,27 @@ def test_score_tables_match_the_stored_run(audit_id, tmp_path, monkeypatch):
         pd.testing.assert_frame_equal(actual, expected, obj=f"{audit_id}/{name}.csv")
 
 
+# An audit read from a folder of the auditors' workbooks, and the single file it was split from:
+# the split audit must score exactly as the single file, number for number and row for row.
+SPLIT_TWINS = {"bromley-2016-split": "bromley-2016"}
+
+
+@pytest.mark.parametrize(("split", "single"), SPLIT_TWINS.items())
+def test_an_audit_split_across_workbooks_scores_as_the_single_file(split, single, tmp_path,
+                                                                   monkeypatch):  # fmt: skip
+    monkeypatch.setenv("CASEAUDIT_SALT", "backtest")
+    from caseaudit_lib.export.tables import write_score_tables
+
+    results = score_params(ROOT / "params" / f"{split}.yaml")
+    assert results.params.data_path.is_dir()
+    assert results.audit.warnings == []
+    write_score_tables(results.scores, results.comparison, tmp_path)
+    for name in TABLES:
+        expected = _read(EXPECTED / single / f"{name}.csv")
+        actual = _read(tmp_path / f"{name}.csv").replace(split, single)
+        pd.testing.assert_frame_equal(actual, expected, obj=f"{split}/{name}.csv")
+
+
 def test_every_bundled_audit_is_back_tested():
-    assert AUDITS == sorted(p.stem for p in (ROOT / "params").glob("*.yaml"))
+    bundled = sorted(p.stem for p in (ROOT / "params").glob("*.yaml"))
+    assert sorted([*AUDITS, *SPLIT_TWINS]) == bundled

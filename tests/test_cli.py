@@ -16,6 +16,7 @@ SAMPLES = {
     "data/bromley-2016-audit.xlsx": "yjb-audit-2016",
     "data/bromley-2017-audit.csv": "yjb-audit-2016",
     "data/sample-hmip-2025.xlsx": "hmip-youth-2021",
+    "data/bromley-2016-audit/": "yjb-audit-2016",
 }
 
 

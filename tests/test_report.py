@@ -47,6 +47,7 @@ NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb
 FAKE_NAME = "Zebedee Quillfeather"
 FAKE_DOB = "2002-07-19"
 FAKE_REF = "ZQ-7731-QX"
+IDENTIFYING = ["child_name", "dob", "cms_ref"]
 
 
 def make_project(root: Path, notebooks: list[str]) -> Path:
@@ -175,7 +176,7 @@ def test_the_report_reads_like_the_seed(built_2016):
 # --- personal data ------------------------------------------------------------------------
 
 
-def plant_identifiers(root: Path, *, in_comment: bool) -> Path:
+def plant_identifiers(root: Path, *, in_comment: bool, in_column: bool = False) -> Path:
     """Write the 2016 sample as csv with a name, DOB and case reference; point the params at it."""
     sheet = pd.read_excel(
         root / "data" / "bromley-2016-audit.xlsx", header=2, dtype=str, engine="calamine"
@@ -185,7 +186,14 @@ def plant_identifiers(root: Path, *, in_comment: bool) -> Path:
     sheet["dob"] = FAKE_DOB
     sheet["cms_ref"] = [FAKE_REF if i == 0 else f"ZQ-{i:04d}-QX" for i in range(len(sheet))]
     if in_comment:
+        # Withheld at load: the reference, the first name, the surname and the date of birth.
         sheet.loc[0, "AS1_comment"] = f"Chronology is on {FAKE_REF}, not in this file."
+        sheet.loc[1, "AS1_comment"] = "Zebedee said his plan was agreed on 19/07/2002."
+        sheet.loc[2, "AS1_comment"] = "Seen with Mr Quillfeather at home."
+    if in_column:
+        # Not a comment, so not withheld: only the leak check stands between it and the board.
+        sheet.insert(3, "keyworker_team", "")
+        sheet.loc[3, "keyworker_team"] = FAKE_REF
     data = root / "data" / "planted.csv"
     sheet.to_csv(data, index=False, quoting=csv.QUOTE_MINIMAL)
     params = root / "params" / "bromley-2016.yaml"
@@ -201,6 +209,7 @@ params = ca.params_from_namespace(globals())
 results = ca.score_params(params)
 comments = results.audit.answers["comment"]
 print("\n".join(comments[comments != ""]))
+print(results.audit.cases.to_string())
 """
 
 
@@ -234,9 +243,68 @@ def test_identifying_columns_never_reach_an_output(project):
             assert value not in text, f"{value!r} reached {path.name}"
 
 
-def test_a_case_reference_in_a_comment_that_reaches_an_output_fails_the_build(project, capsys):
+PLANTED_COMMENTS = {
+    "xlsx": f"Chronology is on {FAKE_REF}, not in this file.",
+    "ods": "Zebedee said his plan was agreed on 19/07/2002.",
+    "csv": "Seen with Mr Quillfeather at home.",
+}
+
+
+def plant_in_every_format(root: Path) -> Path:
+    """Split the 2016 sample into an xlsx, an ods and a long csv, a name planted in a comment of
+    each, in one folder; point the params at the folder."""
+    from audit_files import write_ods, write_xlsx
+
+    sheet = pd.read_excel(
+        root / "data" / "bromley-2016-audit.xlsx", header=2, dtype=str, engine="calamine"
+    ).fillna("")
+    sheet["child_name"] = FAKE_NAME
+    sheet["dob"] = FAKE_DOB
+    sheet["cms_ref"] = [FAKE_REF if i == 0 else f"ZQ-{i:04d}-QX" for i in range(len(sheet))]
+    folder = root / "data" / "planted"
+    folder.mkdir()
+    parts = {"xlsx": sheet.iloc[:7], "ods": sheet.iloc[7:14], "csv": sheet.iloc[14:]}
+    for fmt, part in parts.items():
+        part = part.copy()
+        part.iloc[1, part.columns.get_loc("AS1_comment")] = PLANTED_COMMENTS[fmt]
+        rows = [list(part.columns), *part.to_numpy().tolist()]
+        if fmt == "xlsx":
+            write_xlsx(folder / "a.xlsx", rows)
+        elif fmt == "ods":
+            write_ods(folder / "b.ods", rows)
+        else:
+            case_cols = ["case_id", "auditor", "case_type", "marking", *IDENTIFYING]
+            qids = [c for c in part.columns if f"{c}_comment" in part.columns]
+            long = part.melt(case_cols, qids, "question_id", "answer")
+            notes = part.melt(case_cols, [f"{q}_comment" for q in qids], "question_id", "comment")
+            long["comment"] = notes["comment"].to_numpy()
+            long.to_csv(folder / "c.csv", index=False)
+    params = root / "params" / "bromley-2016.yaml"
+    params.write_text(params.read_text().replace("data/bromley-2016-audit.xlsx", "data/planted/"))
+    return params
+
+
+def test_identifiers_in_comments_of_every_format_are_withheld_from_every_output(project):
     add_comments_notebook(project)
-    params = plant_identifiers(project, in_comment=True)
+    params = plant_in_every_format(project)
+    result = build_audit(params)
+    outputs = [p for p in result.staging_dir.rglob("*") if p.is_file()]
+    assert "04_comments.ipynb" in {p.name for p in outputs}
+    for path in outputs:
+        if path.suffix in (".html", ".csv", ".ipynb"):
+            text = path.read_text(encoding="utf-8")
+        else:
+            sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine")
+            text = " ".join(str(v) for sheet in sheets.values() for v in sheet.to_numpy().ravel())
+        for value in ("Zebedee", "Quillfeather", FAKE_REF, "19/07/2002"):
+            assert value not in text, f"{value!r} reached {path.name}"
+    executed = (result.staging_dir / "notebooks" / "04_comments.ipynb").read_text()
+    assert executed.count("[withheld]") >= 3
+
+
+def test_an_identifier_that_reaches_an_output_fails_the_build(project, capsys):
+    add_comments_notebook(project)
+    params = plant_identifiers(project, in_comment=True, in_column=True)
     with pytest.raises(BuildFailed) as caught:
         build_audit(params)
     message = str(caught.value)
@@ -266,7 +334,8 @@ def test_a_failing_audit_keeps_its_last_good_report_and_the_others_build(project
     files = find_params_files([project / "params"])
     first = batch(files)
     assert statuses(first) == {
-        a: "built" for a in ("bromley-2016", "bromley-2017", "sample-hmip-2025")
+        a: "built"
+        for a in ("bromley-2016", "bromley-2016-split", "bromley-2017", "sample-hmip-2025")
     }
     out_2017 = project / "outputs" / "bromley-2017"
     report_2017 = (out_2017 / "report.html").read_text(encoding="utf-8")
@@ -278,10 +347,11 @@ def test_a_failing_audit_keeps_its_last_good_report_and_the_others_build(project
         findings.write("# edited\n")
     second = batch(files)
     assert statuses(second) == {
-        "bromley-2016": "skipped", "bromley-2017": "failed", "sample-hmip-2025": "built",
+        "bromley-2016": "skipped", "bromley-2016-split": "skipped", "bromley-2017": "failed",
+        "sample-hmip-2025": "built",
     }  # fmt: skip
     assert second.exit_code == 1
-    failed = second.outcomes[1]
+    (failed,) = [o for o in second.outcomes if o.audit_id == "bromley-2017"]
     assert failed.message.startswith("notebook failed/notebooks/05_report.ipynb: AuditDataError")
     # The whole first line of the reason, and the report left in place is said to be stale.
     line = next(row for row in second.table().splitlines() if row.startswith("bromley-2017"))
@@ -383,6 +453,7 @@ def test_find_params_files(project, tmp_path):
     one = project / "params" / "bromley-2017.yaml"
     found = find_params_files([project / "params", one])
     assert [p.name for p in found] == [
+        "bromley-2016-split.yaml",
         "bromley-2016.yaml",
         "bromley-2017.yaml",
         "sample-hmip-2025.yaml",

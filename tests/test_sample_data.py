@@ -30,7 +30,10 @@ TEXT_FILES = [
     "params/bromley-2016.yaml",
     "params/bromley-2017.yaml",
     "params/sample-hmip-2025.yaml",
+    "params/bromley-2016-split.yaml",
+    "data/bromley-2016-caseload.csv",
 ]
+SPLIT = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "data/bromley-2016-audit").iterdir())
 IDENTIFYING = ["child_name", "dob", "cms_ref"]
 
 
@@ -67,6 +70,31 @@ def test_text_files_regenerate_byte_for_byte(regenerated, name):
 @pytest.mark.parametrize("name", [p for p in SAMPLES if p.endswith(".xlsx")])
 def test_workbooks_regenerate_with_the_same_cells(regenerated, name):
     assert _values(regenerated / name) == _values(ROOT / name)
+
+
+@pytest.mark.parametrize("name", SPLIT)
+def test_the_split_workbooks_regenerate_with_the_same_cells(regenerated, name):
+    assert _values(regenerated / name) == _values(ROOT / name)
+
+
+def test_the_split_sample_is_the_2016_sample_one_workbook_per_auditor():
+    assert [Path(p).name for p in SPLIT] == [f"Auditor-{c}.xlsx" for c in "ABCDEFG"]
+    single = load_audit(ROOT / "data/bromley-2016-audit.xlsx", "yjb-audit-2016", privacy=SALT)
+    split = load_audit(ROOT / "data/bromley-2016-audit", "yjb-audit-2016", privacy=SALT)
+    key = ["case_id", "marking", "question_id"]
+    pd.testing.assert_frame_equal(
+        split.answers.sort_values(key).reset_index(drop=True),
+        single.answers.sort_values(key).reset_index(drop=True),
+    )
+    for path in SPLIT:
+        auditors = set(pd.read_excel(ROOT / path, header=2, engine="calamine")["auditor"])
+        assert auditors == {Path(path).stem.replace("-", " ")}
+
+
+def test_the_caseload_has_80_cases_since_september_2015_and_identifying_columns():
+    caseload = pd.read_csv(ROOT / "data/bromley-2016-caseload.csv", dtype=str)
+    assert list(caseload.columns) == ["case_ref", "child_name", "dob", "case_type", "start_date"]
+    assert (caseload["start_date"] >= "2015-09-01").sum() == 80 and len(caseload) == 110
 
 
 def test_a_second_run_writes_identical_bytes(regenerated, tmp_path):

@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from caseaudit_lib.audit.workbooks import read_workbooks, validate_workbooks
 from caseaudit_lib.errors import AuditDataError, Problem
 from caseaudit_lib.framework.model import Framework, load_framework
 from caseaudit_lib.load.answers import ANSWER_DTYPE
-from caseaudit_lib.load.reading import read_audit_sheet
+from caseaudit_lib.load.sources import DataSpec
+from caseaudit_lib.privacy.free_text import withhold_identifiers
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig, apply_privacy
 from caseaudit_lib.validate.shared import CASE_ID, ValidatedSheet
-from caseaudit_lib.validate.sheet import validate_sheet
 
 
 @dataclass
@@ -63,21 +64,27 @@ def _framework(framework: Framework | str) -> Framework:
     return framework if isinstance(framework, Framework) else load_framework(framework)
 
 
-def _validate(
-    path: str | os.PathLike[str], framework: Framework, privacy: PrivacyConfig
-) -> ValidatedSheet:
-    sheet = read_audit_sheet(path)
-    try:
-        validated = validate_sheet(sheet, framework, privacy)
-    except AuditDataError as error:
-        raise AuditDataError([*sheet.notes, *error.problems]) from None
-    # Reading's notes first: which sheet was read comes before what is wrong in it.
-    validated.problems[:0] = sheet.notes
-    return validated
+def _validate(path: DataSpec, framework: Framework, privacy: PrivacyConfig) -> ValidatedSheet:
+    sheets, unread = read_workbooks(path)
+    if not sheets:
+        raise AuditDataError(unread)
+    # Before validation, so that no later step ever holds a name written in a comment.
+    sheets, withheld = withhold_identifiers(sheets, privacy)
+    sheet = validate_workbooks(sheets, framework, privacy)
+    sheet.problems[:0] = unread
+    sheet.problems += withheld
+    return sheet
+
+
+def _source(path: DataSpec) -> Path:
+    """Return the path an audit names as its source: the file, folder or glob, or the first."""
+    if isinstance(path, str | os.PathLike):
+        return Path(path)
+    return Path(next(iter(path), "."))
 
 
 def load_audit(
-    path: str | os.PathLike[str],
+    path: DataSpec,
     framework: Framework | str,
     *,
     privacy: PrivacyConfig | None = None,
@@ -85,7 +92,8 @@ def load_audit(
     """Load an audit scoring file (xlsx, xlsm, xls, xlsb, ods or csv; wide or long layout).
 
     Args:
-        path: The scoring file.
+        path: The scoring file, a folder of them, a glob, or a list of these: several files
+            are one audit (see :mod:`caseaudit_lib.audit.workbooks`).
         framework: A :class:`Framework` or the name or path of one.
         privacy: Columns to drop or pseudonymise, and the salt; None for the defaults.
 
@@ -105,7 +113,7 @@ def load_audit(
     cases = apply_privacy(sheet.cases, privacy)
     return Audit(
         framework=framework,
-        source=Path(path),
+        source=_source(path),
         cases=cases,
         answers=answers_table(cases, framework, sheet),
         warnings=[p for p in sheet.problems if p.severity == "warning"],
@@ -113,14 +121,15 @@ def load_audit(
 
 
 def validate_file(
-    path: str | os.PathLike[str],
+    path: DataSpec,
     framework: Framework | str,
     *,
     privacy: PrivacyConfig | None = None,
 ) -> list[Problem]:
-    """Return every problem of an audit scoring file, errors and warnings, in sheet order.
+    """Return every problem of an audit's scoring files, errors and warnings, in sheet order.
 
-    Data problems, including an unreadable file, are returned, not raised.
+    ``path`` is as for :func:`load_audit`. Data problems, including an unreadable file, are
+    returned, not raised.
 
     Raises:
         FrameworkError: The framework itself cannot be loaded.

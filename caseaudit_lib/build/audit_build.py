@@ -32,6 +32,7 @@ from caseaudit_lib.build.batch import BuildFailed, BuildResult
 from caseaudit_lib.build.state import staging_dir_for
 from caseaudit_lib.config.params import AuditParams, display_path, earlier_chain, load_params
 from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.load.sources import data_files
 from caseaudit_lib.paths import outputs_dir, project_root
 from caseaudit_lib.privacy.pseudonymise import resolve_salt, salt_path
 
@@ -136,7 +137,8 @@ def report_inputs(params_file: Path) -> list[Path]:
     from caseaudit_lib.framework.model import load_framework
 
     params = load_params(params_file)
-    files: list[Path] = [params.data_path, load_framework(params.framework).path]
+    # A folder or glob of workbooks: each file is an input (a file added or removed counts).
+    files: list[Path] = [*data_files(params.data_path), load_framework(params.framework).path]
     files += [p for p in (params.findings_path,) if p is not None]
     for path in params.baseline_paths:
         files.append(path)
@@ -144,7 +146,7 @@ def report_inputs(params_file: Path) -> list[Path]:
         files += [Path(f) for f in (baseline.params_file, baseline.data_file) if f]
     files += params.earlier_audit_paths
     for earlier in earlier_chain(params):
-        files += [earlier.data_path, *earlier.earlier_audit_paths]
+        files += [*data_files(earlier.data_path), *earlier.earlier_audit_paths]
         files += [p for p in (earlier.findings_path,) if p is not None]
     files += audit_notebooks()
     # A new salt changes every pseudonym in the case tables, so it counts as an input. The

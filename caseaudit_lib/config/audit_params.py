@@ -47,7 +47,7 @@ class AuditParams:
 
     @property
     def data_path(self) -> Path:
-        """Return the audit scoring file, resolved against the project root."""
+        """Return the scoring file, folder or glob, resolved against the project root."""
         return resolve(self.data_file)
 
     @property

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import glob
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -20,7 +21,7 @@ from caseaudit_lib.yaml_fields import FieldChecker, one_of
 
 AUDIT_ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")
 AUDIT_ID_EXPECTED = "lower-case letters, digits, '-' or '_', e.g. bromley-2016"
-PRIVACY_KEYS = ("drop", "pseudonymise")
+PRIVACY_KEYS = ("drop", "pseudonymise", "patterns")
 
 
 def check_caseload(c: FieldChecker, key: str, value: Any) -> int | None:
@@ -47,6 +48,20 @@ def raise_if_caseload_too_small(params: AuditParams, n_cases: int) -> None:
     caseload_covers(c, "caseload", params.caseload, n_cases, params.data_file)
     if c.problems:
         raise ParamsError(c.problems)
+
+
+def _data_file(c: FieldChecker, value: Any) -> str | None:
+    """Check a data file: one scoring file, a folder of them or a glob that matches a file."""
+    text = c.text("data_file", value)
+    if text is None or not c.check_files:
+        return text
+    path = resolve(text)
+    if glob.has_magic(text):
+        if not glob.glob(str(path)):
+            c.fault("data_file", text, "no file matches", f"files matching {path}")
+    elif not (path.is_file() or path.is_dir()):
+        c.fault("data_file", text, "file not found", f"an existing file or folder ({path})")
+    return text
 
 
 def _framework(c: FieldChecker, key: str, value: Any) -> str | None:
@@ -83,7 +98,7 @@ def _ratings(c: FieldChecker, key: str, value: Any) -> dict[str, str]:
 
 
 def _privacy(c: FieldChecker, key: str, value: Any) -> dict[str, tuple[str, ...]]:
-    """Return the privacy settings: extra columns to drop and to pseudonymise."""
+    """Return the privacy settings: columns to drop, to pseudonymise; comment patterns."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -119,7 +134,7 @@ def check_params(values: Mapping[str, Any], c: FieldChecker) -> AuditParams:
         "service": given("service", c.text),
         "audit_date": given("audit_date", c.date),
         "audit_end_date": c.date("audit_end_date", get("audit_end_date"), optional=True),
-        "data_file": given("data_file", c.path),
+        "data_file": given("data_file", lambda _, v: _data_file(c, v)),
         "framework": given("framework", lambda k, v: _framework(c, k, v)),
         "caseload": check_caseload(c, "caseload", get("caseload")),
         "sample_description": c.text("sample_description", description, optional=True) or "",

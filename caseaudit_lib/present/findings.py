@@ -1,6 +1,6 @@
 """The analyst's findings file: what the auditors found, in their words, for the board report.
 
-One YAML file per audit (named by the params' ``findings_file``; format in docs/report.md) holds
+One YAML or Markdown file per audit (the params' ``findings_file``; format in docs/report.md) holds
 the text that numbers cannot give: background notes, an optional conclusion, good practice, each
 theme's findings and further improvements (Markdown), and the recommendations with an owner, a
 due date and a status. A recommendation whose id also appears in an earlier audit's findings file
@@ -19,7 +19,8 @@ import pandas as pd
 
 from caseaudit_lib.config.params import AuditParams, earlier_chain
 from caseaudit_lib.errors import ParamsError, Problem
-from caseaudit_lib.paths import resolve
+from caseaudit_lib.paths import display_path, resolve
+from caseaudit_lib.present.findings_markdown import is_markdown, read_markdown_findings
 from caseaudit_lib.present.sanitise import clean_yaml_texts
 from caseaudit_lib.yaml_fields import FieldChecker, one_of, read_yaml_mapping
 
@@ -180,7 +181,7 @@ def load_findings(
     """Read an audit's findings file.
 
     Args:
-        path: the YAML file; relative paths are relative to the project root.
+        path: the YAML or Markdown (.md) file; relative paths are relative to the project root.
         framework: the audit's framework; when given, every theme id (under ``themes`` and in
             a recommendation's ``theme``) must be one of its themes.
         audit_id: the audit's id; when given and the file names one, they must agree (a guard
@@ -190,10 +191,18 @@ def load_findings(
         ParamsError: one problem per fault, all at once.
 
     """
-    doc = read_yaml_mapping(path, "findings file")
-    source, c = doc.source, doc.checker()
-    # Everything below reads the cleaned text: no raw HTML or unsafe link reaches the report.
-    values, dropped = clean_yaml_texts(doc.values, source, resolve(path))
+    markdown = None
+    if is_markdown(path):
+        resolved = resolve(path)
+        markdown = read_markdown_findings(resolved, display_path(resolved), framework)
+        source, c = display_path(resolved), FieldChecker(display_path(resolved))
+        # Markdown lines are located by the parser (markdown.locate), not by re-reading YAML.
+        values, dropped = clean_yaml_texts(markdown.values, source)
+    else:
+        doc = read_yaml_mapping(path, "findings file")
+        source, c = doc.source, doc.checker()
+        # Everything below reads the cleaned text: no raw HTML or unsafe link reaches the report.
+        values, dropped = clean_yaml_texts(doc.values, source, resolve(path))
     c.unknown_keys("", values, TOP_KEYS)
     theme_ids = [t.id for t in framework.themes] if framework is not None else None
     file_audit = c.text("audit_id", values.get("audit_id"), optional=True)
@@ -210,7 +219,7 @@ def load_findings(
         warnings=tuple(dropped),
     )
     if c.problems:
-        raise ParamsError(c.problems)
+        raise ParamsError([markdown.locate(p) for p in c.problems] if markdown else c.problems)
     return findings
 
 

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from caseaudit_lib.errors import ParamsError, Problem
-from caseaudit_lib.load.reading import read_audit_sheet
+from caseaudit_lib.load.reading import header_key, read_audit_sheet
+from caseaudit_lib.load.sources import data_files
 from caseaudit_lib.paths import project_root
 
 DEFAULT_DROP: tuple[str, ...] = (
@@ -48,7 +49,14 @@ _FIVE_BITS = np.array([16, 8, 4, 2, 1], dtype=np.uint8)
 
 Action = Literal["drop", "pseudonymise"]
 _IGNORED = re.compile(r"[\s_\-]+")
+COMMENT_KEYS = ("comment", "comments", "note", "notes", "evidence")
 _MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$")
+
+
+def is_comment_column(header: str) -> bool:
+    """Return whether a column holds free text: ``comment``, ``<question id>_comment``, notes."""
+    key = header_key(header)
+    return key in COMMENT_KEYS or key.endswith("_comment")
 
 
 def privacy_key(header: str) -> str:
@@ -65,16 +73,20 @@ class PrivacyConfig:
         pseudonymise: Column headers whose values are replaced by pseudonyms; ``case_id`` is
             always pseudonymised whether listed or not.
         salt: The key of the pseudonyms; None to look it up (see :func:`resolve_salt`).
+        patterns: Regular expressions withheld from comments besides the input's own
+            identifying values (see :mod:`caseaudit_lib.privacy.free_text`).
 
     """
 
     drop: tuple[str, ...] = DEFAULT_DROP
     pseudonymise: tuple[str, ...] = DEFAULT_PSEUDONYMISE
     salt: bytes | None = field(default=None, repr=False)
+    patterns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "drop", tuple(self.drop))
         object.__setattr__(self, "pseudonymise", tuple(self.pseudonymise))
+        object.__setattr__(self, "patterns", tuple(self.patterns))
         required = {privacy_key(c) for c in REQUIRED}
         clash = [c for c in self.drop if privacy_key(c) in required]
         if clash:
@@ -98,7 +110,8 @@ class PrivacyConfig:
         """Return the default config extended by a params ``privacy`` mapping.
 
         Args:
-            params: ``{"drop": [...], "pseudonymise": [...]}`` (either key optional), or None.
+            params: ``{"drop": [...], "pseudonymise": [...], "patterns": [...]}`` (each key
+                optional), or None.
             file: The params file, named in problems.
 
         Raises:
@@ -112,13 +125,13 @@ class PrivacyConfig:
                 [Problem("error", file, "privacy must be a mapping", cell="privacy",
                          value=repr(params), expected="{drop: [...], pseudonymise: [...]}")]
             )  # fmt: skip
-        for key in set(params) - {"drop", "pseudonymise"}:
+        for key in set(params) - {"drop", "pseudonymise", "patterns"}:
             problems.append(
                 Problem("error", file, "unknown privacy setting", cell=f"privacy.{key}",
-                        value=str(key), expected="drop or pseudonymise")
+                        value=str(key), expected="drop, pseudonymise or patterns")
             )  # fmt: skip
         lists: dict[str, tuple[str, ...]] = {}
-        for key in ("drop", "pseudonymise"):
+        for key in ("drop", "pseudonymise", "patterns"):
             value = params.get(key) or []
             if isinstance(value, str) or not isinstance(value, Iterable):
                 value = [value]
@@ -129,11 +142,21 @@ class PrivacyConfig:
                             value=repr(v), expected="a list of column headers")
                 )  # fmt: skip
             lists[key] = tuple(v for v in value if v not in bad)
+        for i, pattern in enumerate(lists["patterns"]):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                problems.append(
+                    Problem("error", file, f"not a regular expression ({error})",
+                            cell=f"privacy.patterns[{i}]", value=pattern,
+                            expected=r"a Python regular expression, e.g. \bKieran\b")
+                )  # fmt: skip
         if problems:
             raise ParamsError(problems)
         return cls(
             drop=DEFAULT_DROP + lists["drop"],
             pseudonymise=DEFAULT_PSEUDONYMISE + lists["pseudonymise"],
+            patterns=lists["patterns"],
         )
 
     @cached_property
@@ -259,13 +282,13 @@ def collect_identifiers(
     framework: object | None = None,
     config: PrivacyConfig | None = None,
 ) -> set[str]:
-    """Return the raw values of an input file's dropped and pseudonymised columns.
+    """Return the raw values of an input's identifying columns, and what its patterns find.
 
     For the leak check, which looks for them in exported files; never print them. A date of
     birth read from Excel as "2010-03-04 00:00:00" is returned as "2010-03-04" too.
 
     Args:
-        path: The audit scoring file.
+        path: The audit scoring file, or a folder or glob of them (every file is read).
         framework: Accepted for symmetry with ``load_audit``; the columns are found by header
             alone. A :class:`PrivacyConfig` passed here is taken as ``config``.
         config: The privacy settings; None for the defaults.
@@ -274,13 +297,19 @@ def collect_identifiers(
     if isinstance(framework, PrivacyConfig) and config is None:
         config = framework
     config = config or PrivacyConfig()
-    sheet = read_audit_sheet(path)
-    header = sheet.grid.iloc[sheet.header_row]
-    body = sheet.grid.iloc[sheet.header_row + 1 :]
     found: set[str] = set()
-    for col, text in header.items():
-        if text.strip() and config.action(text) is not None:
-            values = body[col].str.strip()
-            found.update(values[values != ""])
+    patterns = [re.compile(p, re.I) for p in config.patterns]
+    for file in data_files(path):
+        sheet = read_audit_sheet(file)
+        header = sheet.grid.iloc[sheet.header_row]
+        body = sheet.grid.iloc[sheet.header_row + 1 :]
+        for col, text in header.items():
+            if text.strip() and config.action(text) is not None:
+                values = body[col].str.strip()
+                found.update(values[values != ""])
+            elif config.patterns and is_comment_column(text):
+                # What the params' patterns withhold from comments must not reach outputs either.
+                for cell in body[col]:
+                    found.update(m.group(0) for p in patterns for m in p.finditer(cell))
     found.update(m.group(1) for v in list(found) if (m := _MIDNIGHT.match(v)))
     return found
