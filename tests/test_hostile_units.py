@@ -23,7 +23,6 @@ from caseaudit_lib.forms.template import ANSWERS_SHEET
 from caseaudit_lib.load.excel_cells import error_text_faults
 from caseaudit_lib.load.reading import read_audit_sheet
 from caseaudit_lib.load.sheet_choice import TEMPLATE_ANSWERS_SHEET, SheetInfo, choose_sheet
-from caseaudit_lib.present.narrative import render, tidy
 from caseaudit_lib.present.sanitise import (
     SafeMarkdown,
     clean_markdown,
@@ -31,6 +30,7 @@ from caseaudit_lib.present.sanitise import (
     link_allowed,
     plain_text,
 )
+from caseaudit_lib.present.wording import render, tidy
 
 FRAMEWORK = Path(__file__).parent / "data" / "hostile" / "frameworks" / "mini.yaml"
 HEADER = ["case_id", "auditor", "case_type", "Q1", "Q1_comment", "Q2", "Q3"]

@@ -25,12 +25,11 @@ from caseaudit_lib.present.narrative import (
     Narrative,
     change_sentence,
     conclusion_text,
-    date_span,
     recommendations_text,
     score_sentence,
-    tidy,
     weakest_sentence,
 )
+from caseaudit_lib.present.wording import date_span, tidy
 
 BANDS = ["Outstanding", "Good", "Requires improvement", "Inadequate"]
 LAST_AUDIT = Against("a-2016", "answers", "the last audit (March 2016)", "21 March 2016")

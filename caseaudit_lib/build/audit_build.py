@@ -176,7 +176,7 @@ def execute_notebook(source: Path, target: Path, parameters: Mapping[str, Any], 
 
 def footer_text(params: AuditParams) -> str:
     """Return the report's footer: the service, and when the audit took place."""
-    from caseaudit_lib.present.narrative import date_span
+    from caseaudit_lib.present.wording import date_span
 
     return (
         f"{params.service}: case file audit {date_span(params.audit_date, params.audit_end_date)}"

@@ -33,7 +33,7 @@ from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.export.html import TEMPLATES_DIR, software_version
 from caseaudit_lib.export.pdf import PDF_FILE
 from caseaudit_lib.present.glance import rating_class
-from caseaudit_lib.present.narrative import date_span, month_year
+from caseaudit_lib.present.wording import date_span, month_year
 
 if TYPE_CHECKING:
     from caseaudit_lib.config.params import AuditParams

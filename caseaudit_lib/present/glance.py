@@ -25,12 +25,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from caseaudit_lib.compare.comparison import DECLINED, IMPROVED, NO_CLEAR_CHANGE
-from caseaudit_lib.present.narrative import (
-    TEMPLATES_DIR,
-    count_changes,
-    date_span,
-    direction,
-)
+from caseaudit_lib.present.narrative import count_changes, direction
+from caseaudit_lib.present.wording import TEMPLATES_DIR, date_span
 
 if TYPE_CHECKING:
     from caseaudit_lib.present.narrative import Narrative

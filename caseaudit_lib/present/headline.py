@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from caseaudit_lib.present.narrative import date_span
+from caseaudit_lib.present.wording import date_span
 
 if TYPE_CHECKING:
     from caseaudit_lib.pipeline import AuditResults
