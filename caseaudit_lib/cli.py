@@ -1,4 +1,4 @@
-"""The `caseaudit` command: validate, template, score, report and batch.
+"""The `caseaudit` command: validate, template, frameworks, sample, findings, score, report, batch.
 
 Exit status: 0 success (warnings allowed), 2 a problem with the user's input (one line per
 problem, never a traceback), 1 a fault of the program itself, 130 interrupted.

@@ -293,6 +293,8 @@ def test_identifiers_in_comments_of_every_format_are_withheld_from_every_output(
     for path in outputs:
         if path.suffix in (".html", ".csv", ".ipynb"):
             text = path.read_text(encoding="utf-8")
+        elif path.suffix == ".pdf":
+            text = " ".join(pdf_facts(path).texts)
         else:
             sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine="calamine")
             text = " ".join(str(v) for sheet in sheets.values() for v in sheet.to_numpy().ravel())

@@ -8,10 +8,9 @@ so the check costs a fraction of loading the audit.
 
 from __future__ import annotations
 
-import os
-
 from caseaudit_lib.errors import AuditDataError, Problem
 from caseaudit_lib.load.reading import read_audit_sheet
+from caseaudit_lib.load.sources import DataSpec, data_files
 
 BLANK_FORM = "no cases to score: the form is blank"
 
@@ -21,21 +20,24 @@ def blank_form_error(file: str) -> AuditDataError:
     return AuditDataError([Problem("error", file, BLANK_FORM, expected="one row per case audited")])
 
 
-def has_cases(path: str | os.PathLike[str]) -> bool:
-    """Return whether a scoring file has at least one row below its header that is not blank.
+def has_cases(path: DataSpec) -> bool:
+    """Return whether the scoring files named (a file, folder or glob) hold a case row that is not blank.
 
     Raises:
         AuditDataError: The file cannot be read or has no ``case_id`` header.
 
     """
-    sheet = read_audit_sheet(path)
-    if sheet.header_row is None:
-        return False
-    body = sheet.grid.iloc[sheet.header_row + 1 :].to_numpy(dtype=object)
-    return bool((body != "").any())
+    for file in data_files(path):
+        sheet = read_audit_sheet(file)
+        if sheet.header_row is None:
+            continue
+        body = sheet.grid.iloc[sheet.header_row + 1 :].to_numpy(dtype=object)
+        if (body != "").any():
+            return True
+    return False
 
 
-def require_cases(path: str | os.PathLike[str], file: str | None = None) -> None:
+def require_cases(path: DataSpec, file: str | None = None) -> None:
     """Raise the blank-form error unless the scoring file holds at least one case row.
 
     Raises:

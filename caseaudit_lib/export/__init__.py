@@ -1,1 +1,1 @@
-"""Writing results out: score tables, the offline HTML report, and the headless browser."""
+"""Writing results out: score tables, the offline HTML and PDF report, the overview of audits."""

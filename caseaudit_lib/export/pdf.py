@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import html
 import os
-import tempfile
 from pathlib import Path
 
 from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.export.browser import (
     CHROMIUM_ARGS,
     TIMEOUT_MS,
@@ -149,21 +149,5 @@ def write_pdf(
         raise CaseAuditError(
             [Problem("error", str(pdf_path), f"Chromium could not print the PDF: {first}")]
         ) from exc
-    _write_bytes_atomically(Path(pdf_path), data)
+    write_atomic(Path(pdf_path), data)
     return Path(pdf_path)
-
-
-def _write_bytes_atomically(path: Path, data: bytes) -> None:
-    """Write bytes so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -1,1 +1,1 @@
-"""The auditors' forms: the blank scoring workbook, and (to come) the sample they score."""
+"""Before the audit: the sample drawn from the caseload, and the auditors' scoring forms."""

@@ -1,1 +1,1 @@
-"""Reading input files into raw grids, the answer vocabulary, and the auditors' blank forms."""
+"""Reading input files into raw grids: which files, which sheet, which cells, and the answer words."""
