@@ -193,3 +193,15 @@ def test_a_chromium_that_cannot_start_is_missing_but_a_failed_print_fails(tmp_pa
     monkeypatch.setattr(pdf_module, "write_pdf", failing_print)
     with pytest.raises(BuildFailed, match="report.pdf failed: .*out of memory"):
         print_pdf(report, params, tmp_path)
+
+
+def test_installing_chromium_changes_the_inputs_so_a_skipped_pdf_is_made(monkeypatch, tmp_path):
+    from caseaudit_lib.build import audit_build
+
+    params = REPO / "params" / "bromley-2016.yaml"
+    launcher = tmp_path / "chromium"
+    launcher.write_text("#!/bin/sh\n")
+    monkeypatch.setattr(audit_build, "find_chromium", lambda: None)
+    without = audit_build.report_inputs(params)
+    monkeypatch.setattr(audit_build, "find_chromium", lambda: str(launcher))
+    assert set(audit_build.report_inputs(params)) - set(without) == {launcher.resolve()}

@@ -21,7 +21,7 @@ def blank_form_error(file: str) -> AuditDataError:
 
 
 def has_cases(path: DataSpec) -> bool:
-    """Return whether the scoring files named (a file, folder or glob) hold a case row that is not blank.
+    """Return whether the scoring files named (file, folder or glob) hold a case row not blank.
 
     Raises:
         AuditDataError: The file cannot be read or has no ``case_id`` header.

@@ -32,6 +32,7 @@ from caseaudit_lib.build.batch import BuildFailed, BuildResult
 from caseaudit_lib.build.state import staging_dir_for
 from caseaudit_lib.config.params import AuditParams, display_path, earlier_chain, load_params
 from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.export.browser import find_chromium
 from caseaudit_lib.load.sources import data_files
 from caseaudit_lib.paths import outputs_dir, project_root
 from caseaudit_lib.privacy.pseudonymise import resolve_salt, salt_path
@@ -130,7 +131,8 @@ def report_inputs(params_file: Path) -> list[Path]:
     """Return every file an audit's build reads, besides its params file.
 
     The data, findings and framework files, the baselines (and the files an answers baseline
-    names), the notebooks, and each earlier audit's params, data and findings files. Runs in the
+    names), the notebooks, each earlier audit's params, data and findings files, and the
+    Chromium that prints the PDF, when there is one. Runs in the
     batch's parent process for every audit, so it reads only small YAML files.
     """
     from caseaudit_lib.compare.baseline import load_baseline
@@ -149,6 +151,10 @@ def report_inputs(params_file: Path) -> list[Path]:
         files += [*data_files(earlier.data_path), *earlier.earlier_audit_paths]
         files += [p for p in (earlier.findings_path,) if p is not None]
     files += audit_notebooks()
+    # The PDF depends on whether there is a Chromium to print it: installing one (Debian's
+    # /usr/bin/chromium is a small launcher script) rebuilds the audits that skipped their PDF.
+    chromium = find_chromium()
+    files += [Path(chromium)] if chromium else []
     # A new salt changes every pseudonym in the case tables, so it counts as an input. The
     # build would create the project's salt file if there is none yet: create it here, so the
     # first build's recorded inputs include it and the next run does not see it as a change.

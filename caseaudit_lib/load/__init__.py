@@ -1,1 +1,1 @@
-"""Reading input files into raw grids: which files, which sheet, which cells, and the answer words."""
+"""Reading input files into raw grids: which files, which sheet, which cells; the answer words."""
