@@ -199,3 +199,17 @@ def test_an_unchanged_batch_leaves_the_overview_alone_and_a_change_remakes_it(au
     files[1].write_text(files[1].read_text() + "caseload: 40\n")  # a params file changed
     rebuild_overview([files[0].parent], outputs_root=outputs)
     assert "Edited YOS" not in page.read_text() and page.stat().st_mtime_ns >= first
+
+
+def test_the_previous_audit_is_an_earlier_one_this_audit_was_compared_with(audits, monkeypatch):
+    files, outputs = audits
+    params = files[0].parent
+    # A second audit of mini-2016's day (its answers split into workbooks, say): not "previous"
+    # to mini-2016, and not what mini-2017 was compared with, though it sorts after mini-2016.
+    monkeypatch.setitem(THEMES, "mini-2016-split", THEMES["mini-2016"])
+    files.append(write_params(params, "mini-2016-split", audit_date="2016-03-21"))
+    write_outputs(outputs, "mini-2016-split")
+    page = write_overview(entries(files, failed={"other-2017"}), outputs).read_text()
+    assert cells(page, "mini-2016")["assessment"].endswith("first audit")
+    assert cells(page, "mini-2016-split")["assessment"].endswith("first audit")
+    assert cells(page, "mini-2017")["assessment"].endswith("improved since March 2016")

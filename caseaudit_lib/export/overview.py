@@ -158,14 +158,22 @@ def add_verdicts(rows: list[AuditRow], outputs_root: Path) -> None:
         by_service.setdefault(row.service, []).append(row)
     for audits in by_service.values():
         audits.sort(key=lambda r: (r.audit_date, r.audit_id))
-        for before, row in zip([None, *audits[:-1]], audits, strict=True):
+        for row in audits:
+            table = _read_table(outputs_root / row.audit_id / TABLES_DIR / COMPARISON)
+            compared = set(table["baseline_id"]) if not table.empty else set()
+            # The previous audit is one from an earlier date (two audits of one day are not one
+            # before the other); of those, the latest this audit was compared with, else the latest.
+            earlier = [r for r in audits if r.audit_date < row.audit_date]
+            before = next(
+                (r for r in reversed(earlier) if r.audit_id in compared),
+                earlier[-1] if earlier else None,
+            )
             if before is None:
                 row.previous = ""
                 for cell in row.themes.values():
                     cell.verdict = "first audit"
                 continue
             row.previous = month_year(before.audit_date)
-            table = _read_table(outputs_root / row.audit_id / TABLES_DIR / COMPARISON)
             found = table[table["baseline_id"] == before.audit_id] if not table.empty else table
             verdicts = dict(zip(found.get("theme_id", []), found.get("verdict", []), strict=True))
             for theme_id, cell in row.themes.items():
