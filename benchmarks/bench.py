@@ -357,7 +357,8 @@ def floor_time(work: Path, reps: int) -> float:
     """Return the median time of the floor alone (for the batch / floor line)."""
     root = sample_root(work)
     notebooks = sorted((PROJECT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    floor_cmd = [sys.executable, str(write_floor(notebooks, PROJECT / SAMPLE_PARAMS, work / "floor"))]
+    floor = write_floor(notebooks, PROJECT / SAMPLE_PARAMS, work / "floor")
+    floor_cmd = [sys.executable, str(floor)]
     run(floor_cmd, env_for(root), root)  # warm the file cache once, untimed
     t_floor, all_floor = median_time(lambda: run(floor_cmd, env_for(root), root), reps)
     say(f"\n## floor of one audit: median {t_floor:.2f} s ({shown(all_floor)})")
