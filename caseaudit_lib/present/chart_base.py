@@ -118,7 +118,7 @@ def inputs_fingerprint(value: Any) -> str | None:
     return None if " at 0x" in text else text
 
 
-def _chart_key(chart: Callable[..., Axes], args: tuple, kwargs: dict[str, Any]) -> str | None:
+def chart_key(chart: Callable[..., Axes], args: tuple, kwargs: dict[str, Any]) -> str | None:
     """Return the PNG cache key of one chart call, or None when it cannot be cached."""
     if kwargs.get("ax") is not None:
         return None  # drawn into someone else's figure: that figure is not this chart alone
@@ -139,7 +139,7 @@ def in_house_style(chart: _Chart) -> _Chart:
         with style.house_style():
             ax = chart(*args, **kwargs)
         if _pngs is not None:
-            key = _chart_key(chart, args, kwargs)
+            key = chart_key(chart, args, kwargs)
             if key is not None:
                 _figure_keys[_root(ax)] = key
         return ax
