@@ -27,7 +27,6 @@ command runs with ``CASEAUDIT_ROOT`` pointing at a root of its own there, so the
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import platform
@@ -35,7 +34,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,12 +45,13 @@ PROJECT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
+from floor import KERNEL, cell_as_script, write_floor  # noqa: E402, F401 (tests use them here)
+from memory import peak_memory  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 CAESAUDIT_CMD = str(VENV_BIN / "caseaudit")
 SAMPLE_PARAMS = "params/bromley-2016.yaml"
 BATCH_FLOOR_TARGET = "<= 8"
-KERNEL = "caseaudit"
 # A fixed salt: the benchmark must not create or depend on the machine's secret salt.
 BENCH_SALT = "benchmark-salt-not-secret"
 
@@ -132,107 +131,6 @@ def machine() -> list[str]:
     ]
 
 
-# -- the floor: the notebooks' code as plain Python -------------------------------------------
-
-FLOOR_PRELUDE = '''\
-"""What Jupyter does for each cell, without Jupyter: rich display and inline figures."""
-import json
-
-import matplotlib
-
-matplotlib.use("Agg")
-import IPython.display
-import matplotlib.pyplot as plt
-from IPython.core.formatters import DisplayFormatter
-from IPython.core.pylabtools import print_figure
-from matplotlib.figure import Figure
-
-_formatter = DisplayFormatter()
-
-
-def display(*objs, raw=False, **kwargs):
-    """Compute every representation a kernel would send (HTML, Markdown, PNG...)."""
-    for obj in objs:
-        if raw:
-            json.dumps(obj, default=str)
-        elif isinstance(obj, Figure):
-            print_figure(obj, "png", bbox_inches="tight")  # the inline backend's own call
-        elif obj is not None:
-            _formatter.format(obj)
-
-
-def flush():
-    """Render and close every open figure, as the inline backend does after each cell."""
-    for num in plt.get_fignums():
-        display(plt.figure(num))
-    plt.close("all")
-
-
-IPython.display.display = display
-plt.show = lambda *args, **kwargs: flush()
-'''
-
-FLOOR_RUNNER = """\
-import os
-import runpy
-import sys
-
-here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, here)
-import floor_prelude  # noqa: E402
-
-os.chdir({cwd!r})
-for script in {scripts!r}:
-    runpy.run_path(os.path.join(here, script), run_name="__main__")
-    floor_prelude.flush()
-"""
-
-
-def cell_as_script(source: str) -> str:
-    """Return a cell's code as plain Python: magics dropped, the last expression shown."""
-    lines = [
-        f"# {line}" if line.lstrip().startswith(("%", "!")) else line
-        for line in source.splitlines()
-    ]
-    code = "\n".join(lines)
-    tree = ast.parse(code)
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = tree.body[-1]
-        tree.body[-1] = ast.Expr(ast.Call(ast.Name("_floor_display", ast.Load()), [last.value], []))
-        ast.fix_missing_locations(tree)
-        code = ast.unparse(tree)
-    return code + "\n_floor_flush()\n"
-
-
-def write_floor(notebooks: list[Path], params_file: Path, folder: Path) -> Path:
-    """Write the notebooks as plain scripts plus floor.py that runs them all in one process."""
-    import nbformat
-    import yaml
-    from papermill.translators import translate_parameters
-
-    folder.mkdir(parents=True, exist_ok=True)
-    parameters = yaml.safe_load(params_file.read_text(encoding="utf-8"))
-    (folder / "floor_prelude.py").write_text(FLOOR_PRELUDE, encoding="utf-8")
-    scripts = []
-    for notebook in notebooks:
-        nb = nbformat.read(notebook, as_version=4)
-        parts = ["from floor_prelude import display as _floor_display, flush as _floor_flush\n"]
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            parts.append(cell_as_script(cell.source))
-            if "parameters" in cell.metadata.get("tags", []):
-                parts.append(translate_parameters(KERNEL, "python", parameters, "Parameters"))
-        script = f"floor_{notebook.stem}.py"
-        (folder / script).write_text("\n".join(parts), encoding="utf-8")
-        scripts.append(script)
-    runner = folder / "floor.py"
-    runner.write_text(
-        FLOOR_RUNNER.format(cwd=str(notebooks[0].parent), scripts=scripts), encoding="utf-8"
-    )
-    return runner
-
-
 # -- the report as it was built before the warm kernel (for contrast) ------------------------
 
 
@@ -258,79 +156,6 @@ def report_papermill(params_file: str) -> None:
     # Set the exporter here: audit_build.worker_setup() would also start a warm kernel, unused.
     report._exporter = make_exporter()
     shutil.rmtree(report.build_audit(Path(params_file), executor=papermill_executor).staging_dir)
-
-
-# -- memory ----------------------------------------------------------------------------------
-
-
-def tree_rss_kb(pid: int) -> int:
-    """Return the summed resident memory (kB) of a process and all its descendants."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                rss[int(entry.name)] = int(line.split()[1])
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
-        total += rss.get(p, 0)
-        todo += children.get(p, [])
-    return total
-
-
-WRAPPER = (
-    "import resource, subprocess, sys\n"
-    "code = subprocess.run(sys.argv[1:]).returncode\n"
-    "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    "sys.exit(code)\n"
-)
-
-
-def peak_memory(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, float]:
-    """Run a command; return (seconds, peak RSS MiB of its process tree, largest process MiB).
-
-    The tree's resident memory is summed from /proc every 0.1 s; the largest single process
-    comes from getrusage(RUSAGE_CHILDREN) in a small wrapper whose only child is the command.
-    """
-    begun = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", WRAPPER, *cmd],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    peak = 0
-    stop = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, tree_rss_kb(proc.pid))
-            stop.wait(0.1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    stop.set()
-    sampler.join()
-    seconds = time.perf_counter() - begun
-    if proc.returncode != 0:
-        say(out[-2000:] + err[-2000:])
-        raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
-    maxrss = next(int(line.split()[1]) for line in out.splitlines() if line.startswith("MAXRSS_KB"))
-    return seconds, peak / 1024, maxrss / 1024
 
 
 # -- measurements ----------------------------------------------------------------------------
