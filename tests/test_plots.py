@@ -494,3 +494,16 @@ def test_a_chart_into_a_given_axes_or_of_unknown_inputs_has_no_cache_key():
     key = chart_base.chart_key(plots.theme_scores_chart, (themes_table(),), {"bands": BANDS})
     again = chart_base.chart_key(plots.theme_scores_chart, (themes_table(),), {"bands": BANDS})
     assert key == again and len(key) == 64
+
+
+def test_a_chart_key_depends_on_every_argument_and_on_the_rcparams():
+    from caseaudit_lib.present import chart_base
+
+    def key(**kwargs):
+        return chart_base.chart_key(plots.theme_scores_chart, (themes_table(),), kwargs)
+
+    assert key(bands=None) != key(bands=BANDS)
+    assert key(bands=object()) is None  # no content to key by: never reused
+    plain = key(bands=BANDS)
+    with matplotlib.rc_context({"lines.linewidth": 3.0}):
+        assert key(bands=BANDS) != plain

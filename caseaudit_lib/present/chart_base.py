@@ -102,7 +102,10 @@ def remember_pngs(on: bool = True) -> None:
 def inputs_fingerprint(value: Any) -> str | None:
     """Return a stable text identifying a chart argument's content, or None if it has none."""
     if isinstance(value, pd.DataFrame | pd.Series):
-        hashed = pd.util.hash_pandas_object(value, index=True).to_numpy()
+        try:
+            hashed = pd.util.hash_pandas_object(value, index=True).to_numpy()
+        except TypeError:  # e.g. lists in a cell: no content hash, so no reuse
+            return None
         names = value.columns if isinstance(value, pd.DataFrame) else [value.name]
         dtypes = value.dtypes if isinstance(value, pd.DataFrame) else [value.dtype]
         return f"{type(value).__name__}{list(names)}{list(map(str, dtypes))}{hashed.tobytes()!r}"
@@ -122,12 +125,16 @@ def chart_key(chart: Callable[..., Axes], args: tuple, kwargs: dict[str, Any]) -
     """Return the PNG cache key of one chart call, or None when it cannot be cached."""
     if kwargs.get("ax") is not None:
         return None  # drawn into someone else's figure: that figure is not this chart alone
-    parts = [inputs_fingerprint(a) for a in args]
-    parts += [f"{k}={inputs_fingerprint(v)}" for k, v in sorted(kwargs.items())]
+    values = [*args, *(v for _, v in sorted(kwargs.items()))]
+    parts = [inputs_fingerprint(v) for v in values]
     if any(p is None for p in parts):
         return None
+    names = [""] * len(args) + sorted(kwargs)
+    # The rcParams in force too: a notebook may change what the house style does not set.
+    rc = repr(sorted(plt.rcParams.items()))
     name = f"{chart.__module__}.{chart.__qualname__}"
-    text = f"{name}|{style.DPI}|" + "|".join(parts)  # type: ignore[arg-type]
+    given = "|".join(f"{n}={p}" for n, p in zip(names, parts, strict=True))
+    text = f"{name}|{style.DPI}|{rc}|{given}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -138,10 +145,9 @@ def in_house_style(chart: _Chart) -> _Chart:
     def styled(*args: Any, **kwargs: Any) -> Axes:
         with style.house_style():
             ax = chart(*args, **kwargs)
-        if _pngs is not None:
-            key = chart_key(chart, args, kwargs)
-            if key is not None:
-                _figure_keys[_root(ax)] = key
+            key = chart_key(chart, args, kwargs) if _pngs is not None else None
+        if key is not None:
+            _figure_keys[_root(ax)] = key
         return ax
 
     return styled  # type: ignore[return-value]
