@@ -3,10 +3,18 @@
 load → validate → pseudonymise → score (``score.from_params.load_and_score``, the same for
 earlier audits) → compare with the baselines and the latest earlier audit (``compare_all``) →
 trend over every audit of the service. ``privacy_config`` is re-exported for the build.
+
+A build runs an audit's five notebooks in one warm kernel, and each starts with
+``score_params``: :func:`remember_results` (switched on in that kernel only) keeps the last
+results, keyed by the parameters and the size and modification time of every input file, so
+the audit is loaded and scored once per kernel instead of once per notebook.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,11 +24,16 @@ from caseaudit_lib.audit.loading import Audit
 from caseaudit_lib.compare.baseline import Baseline, baseline_from_params, load_baseline
 from caseaudit_lib.compare.comparison import compare_all, compare_questions, trend
 from caseaudit_lib.config.params import AuditParams, earlier_chain, load_params
+from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.framework.model import Framework
+from caseaudit_lib.paths import resolve
 from caseaudit_lib.score.from_params import load_and_score, privacy_config
 from caseaudit_lib.score.scoring import AuditScores
 
-__all__ = ["AuditResults", "privacy_config", "score_params"]
+__all__ = ["AuditResults", "privacy_config", "remember_results", "score_params"]
+
+# The results kept by remember_results(): None when off, else {key: results} (one entry).
+_kept: dict[str, AuditResults] | None = None
 
 
 @dataclass
@@ -45,10 +58,58 @@ class AuditResults:
         return self.earlier_scores[-1] if self.earlier_scores else None
 
 
+def remember_results(on: bool = True) -> None:
+    """Keep the last audit's results for the next :func:`score_params` of the same inputs.
+
+    For a build's warm kernel, whose notebooks all score the same audit; off (the default)
+    everywhere else, so an analyst editing a scoring file in JupyterLab always sees it anew.
+    """
+    global _kept
+    _kept = {} if on else None
+
+
+def inputs_key(params: AuditParams) -> str:
+    """Return what identifies an audit's results: its parameters and its input files' stamps."""
+    files = [params.data_path, *params.baseline_paths, *params.earlier_audit_paths]
+    files += [p for p in (params.findings_path,) if p is not None]
+    framework = resolve(params.framework)
+    if framework.suffix in (".yaml", ".yml"):
+        files.append(framework)
+    for earlier in earlier_chain(params):
+        files += [earlier.data_path, *earlier.earlier_audit_paths]
+        files += [p for p in (earlier.findings_path,) if p is not None]
+    stamps = []
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            stamps.append([str(path), None])
+        else:
+            stamps.append([str(path), stat.st_size, stat.st_mtime_ns])
+    salt = [os.environ.get(name) for name in ("CASEAUDIT_SALT", "CASEAUDIT_SALT_FILE")]
+    parts = [params.to_dict(), params.source, str(Path.cwd()), salt, stamps]
+    return json.dumps(parts, sort_keys=True, default=str)
+
+
 def score_params(params: AuditParams | str | Path) -> AuditResults:
     """Load, score and compare one audit given its params (or its params file)."""
     if not isinstance(params, AuditParams):
         params = load_params(params)
+    if _kept is None:
+        return _score(params)
+    try:
+        key = inputs_key(params)
+    except CaseAuditError:  # e.g. a broken earlier audit: scoring reports it, located
+        return _score(params)
+    if key not in _kept:
+        results = _score(params)  # raises on bad input: nothing is kept
+        _kept.clear()
+        _kept[key] = results
+    # A copy each time: one notebook changing a table in place must not change the next one's.
+    return copy.deepcopy(_kept[key])
+
+
+def _score(params: AuditParams) -> AuditResults:
     framework, audit, scores = load_and_score(params)
     baselines = [load_baseline(path) for path in params.baseline_paths]
     earlier = earlier_chain(params)

@@ -90,9 +90,12 @@ def test_quick_bench_prints_every_ratio_line(tmp_path):
     for measure in (
         "report / floor",
         "batch speed-up",
+        "batch of 2 / floor of one",
         "no-change rebuild",
         "loading: load_audit / calamine read",
         "loading: openpyxl read / calamine read",
         "memory",
     ):
         assert measure in summary
+    line = next(x for x in summary.splitlines() if x.startswith("batch of 2 / floor of one"))
+    assert "<= 8" in line and line.split()[-1] in ("yes", "no")

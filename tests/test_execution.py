@@ -252,3 +252,27 @@ def test_start_up_objects_are_frozen_but_a_notebooks_garbage_is_collected(tmp_pa
     with KernelSession(KERNEL, cwd=tmp_path, preload=["json"]) as session:
         done = session.run_notebook(source, {}, tmp_path / "out.ipynb")
     assert outputs_text(done.notebook.cells[-1]) == ["True True\n"]
+
+
+def test_the_setup_code_runs_once_and_what_it_sets_outlives_the_reset(tmp_path):
+    source = write_notebook(tmp_path / "s.ipynb", "import json\nprint(json.setup_ran)")
+    setup = (
+        "(lambda m: setattr(m, 'setup_ran', getattr(m, 'setup_ran', 0) + 1))(__import__('json'))"
+    )
+    with KernelSession(KERNEL, cwd=tmp_path, preload=["json"], setup=setup) as session:
+        first = session.run_notebook(source, {}, tmp_path / "a.ipynb")
+        second = session.run_notebook(source, {}, tmp_path / "b.ipynb")
+    assert outputs_text(first.notebook.cells[-1]) == ["1\n"]
+    assert outputs_text(second.notebook.cells[-1]) == ["1\n"]  # kept, and not run again
+
+
+def test_the_build_caches_code_switches_both_caches_on(monkeypatch):
+    from caseaudit_lib import pipeline
+    from caseaudit_lib.build.kernel_code import BUILD_CACHES_CODE
+    from caseaudit_lib.present import chart_base
+
+    calls = []
+    monkeypatch.setattr(pipeline, "remember_results", lambda on: calls.append(("results", on)))
+    monkeypatch.setattr(chart_base, "remember_pngs", lambda on: calls.append(("pngs", on)))
+    exec(BUILD_CACHES_CODE, {})
+    assert calls == [("results", True), ("pngs", True)]

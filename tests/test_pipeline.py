@@ -72,3 +72,36 @@ def test_a_blank_form_cannot_be_scored(tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text(params, encoding="utf-8")
     with pytest.raises(AuditDataError, match="no cases to score"):
         score_params(tmp_path / "p.yaml")
+
+
+def test_remembered_results_are_scored_once_and_recomputed_when_an_input_changes(
+    tmp_path, monkeypatch
+) -> None:
+    import os
+    import shutil
+
+    from caseaudit_lib import pipeline
+
+    data = tmp_path / "audit.xlsx"
+    shutil.copy(ROOT / "data" / "bromley-2016-audit.xlsx", data)
+    params = pipeline.load_params(ROOT / "params" / "bromley-2016.yaml")
+    params = type(params)(**{**params.to_dict(), "data_file": str(data)})
+    scored = []
+    real = pipeline.load_and_score
+    monkeypatch.setattr(pipeline, "load_and_score", lambda p: scored.append(p) or real(p))
+    pipeline.remember_results(True)
+    try:
+        first = pipeline.score_params(params)
+        second = pipeline.score_params(params)
+        assert len(scored) == 1  # the second notebook of the audit scores nothing
+        assert second is not first and second.scores.themes.equals(first.scores.themes)
+        second.scores.themes.loc[0, "score_pct"] = -1.0  # a notebook changing its copy
+        assert pipeline.score_params(params).scores.themes.equals(first.scores.themes)
+        stat = data.stat()
+        os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        pipeline.score_params(params)
+        assert len(scored) == 2  # the scoring file changed: scored again
+    finally:
+        pipeline.remember_results(False)
+    pipeline.score_params(params)
+    assert len(scored) == 3  # off: every call scores

@@ -442,3 +442,68 @@ def test_close_releases_the_figure():
 def test_missing_columns_are_named():
     with pytest.raises(ValueError, match="ci_low_pct"):
         plots.theme_scores_chart(themes_table().drop(columns="ci_low_pct"), bands=BANDS)
+
+
+def shown_pngs(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Capture what display_figure shows instead of sending it to a notebook."""
+    shown: list = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    return shown
+
+
+def test_a_chart_drawn_again_from_the_same_inputs_reuses_its_png(monkeypatch):
+    from caseaudit_lib.present import chart_base
+
+    shown = shown_pngs(monkeypatch)
+    renders = []
+    real = chart_base.figure_to_png_bytes
+    monkeypatch.setattr(chart_base, "figure_to_png_bytes", lambda f: renders.append(1) or real(f))
+    chart_base.remember_pngs(True)
+    try:
+        for _ in range(2):  # e.g. notebook 02, then the board notebook 05
+            plots.display_figure(plots.theme_scores_chart(themes_table(), bands=BANDS))
+        changed = themes_table().assign(score_pct=[70.0, NAN, 40.0])
+        plots.display_figure(plots.theme_scores_chart(changed, bands=BANDS))
+    finally:
+        chart_base.remember_pngs(False)
+    assert len(renders) == 2  # the third chart's inputs differ: rendered anew
+    assert shown[0].data == shown[1].data != shown[2].data
+    assert shown[1].metadata["alt"] == shown[0].metadata["alt"]
+    assert "70%" in shown[2].metadata["alt"]
+    assert plt.get_fignums() == []  # every figure released, reused or not
+
+
+def test_without_remember_pngs_every_chart_is_rendered(monkeypatch):
+    from caseaudit_lib.present import chart_base
+
+    shown_pngs(monkeypatch)
+    renders = []
+    real = chart_base.figure_to_png_bytes
+    monkeypatch.setattr(chart_base, "figure_to_png_bytes", lambda f: renders.append(1) or real(f))
+    for _ in range(2):
+        plots.display_figure(plots.theme_scores_chart(themes_table(), bands=BANDS))
+    assert len(renders) == 2
+
+
+def test_a_chart_into_a_given_axes_or_of_unknown_inputs_has_no_cache_key():
+    from caseaudit_lib.present import chart_base
+
+    _, ax = plt.subplots()
+    assert chart_base.chart_key(plots.theme_scores_chart, (themes_table(),), {"ax": ax}) is None
+    assert chart_base.chart_key(plots.theme_scores_chart, (object(),), {}) is None
+    key = chart_base.chart_key(plots.theme_scores_chart, (themes_table(),), {"bands": BANDS})
+    again = chart_base.chart_key(plots.theme_scores_chart, (themes_table(),), {"bands": BANDS})
+    assert key == again and len(key) == 64
+
+
+def test_a_chart_key_depends_on_every_argument_and_on_the_rcparams():
+    from caseaudit_lib.present import chart_base
+
+    def key(**kwargs):
+        return chart_base.chart_key(plots.theme_scores_chart, (themes_table(),), kwargs)
+
+    assert key(bands=None) != key(bands=BANDS)
+    assert key(bands=object()) is None  # no content to key by: never reused
+    plain = key(bands=BANDS)
+    with matplotlib.rc_context({"lines.linewidth": 3.0}):
+        assert key(bands=BANDS) != plain

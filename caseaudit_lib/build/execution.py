@@ -38,7 +38,12 @@ from jupyter_client.session import Session
 from jupyter_core.utils import run_sync
 
 from caseaudit_lib.build.executed_notebook import ExecutedNotebook, NotebookExecutionError
-from caseaudit_lib.build.kernel_code import FREEZE_CODE, RESET_CODE, SNAPSHOT_CODE
+from caseaudit_lib.build.kernel_code import (
+    BUILD_CACHES_CODE,
+    FREEZE_CODE,
+    RESET_CODE,
+    SNAPSHOT_CODE,
+)
 
 # papermill, nbclient and nbformat are imported where they are used, not here: importing them
 # takes about a second, and the kernel (which needs only jupyter_client) should be booting and
@@ -72,6 +77,7 @@ class KernelSession:
         kernel_name: The kernelspec to start (the project's ``caseaudit``).
         cwd: The kernel's first working directory.
         preload: Modules the kernel imports as soon as it starts, in the background.
+        setup: Code the kernel runs silently after the preload (e.g. ``BUILD_CACHES_CODE``).
         max_uses: Start a new kernel after this many notebooks (bounds whatever module-level
             state notebooks leave behind); None never.
         startup_timeout: Seconds to wait for the kernel to answer.
@@ -85,6 +91,7 @@ class KernelSession:
         *,
         cwd: Path | None = None,
         preload: Iterable[str] = (),
+        setup: str = "",
         max_uses: int | None = None,
         startup_timeout: float = 60,
         timeout: float | None = None,
@@ -92,6 +99,7 @@ class KernelSession:
         self.kernel_name = kernel_name
         self.cwd = Path(cwd or Path.cwd()).resolve()
         self.preload = tuple(preload)
+        self.setup = setup
         self.max_uses = max_uses
         self.startup_timeout = startup_timeout
         self.timeout = timeout
@@ -138,6 +146,7 @@ class KernelSession:
         if self.preload:
             # Imported inside a function: nothing is bound in the user namespace.
             code += f"\n(lambda: [__import__(m) for m in {list(self.preload)!r}])()\n"
+        code += self.setup
         # Then the objects made so far (mostly the imported libraries') are frozen out of the
         # garbage collector's sight: otherwise every full collection, including the one in the
         # %reset between notebooks, scans them all (about 0.1 s each time).
@@ -346,6 +355,7 @@ def worker_session(
     *,
     cwd: Path | None = None,
     preload: Iterable[str] = DEFAULT_PRELOAD,
+    setup: str = BUILD_CACHES_CODE,
     max_uses: int | None = 100,
     timeout: float | None = None,
 ) -> KernelSession:
@@ -355,12 +365,18 @@ def worker_session(
     imports while the worker builds its exporter, then pass it to :func:`execute_notebooks`
     for every audit. The kernel is shut down when the process exits (also in a
     multiprocessing worker, where ``atexit`` handlers do not run), and replaced after
-    ``max_uses`` notebooks (20 audits of 5), after a failed notebook, or if it died.
+    ``max_uses`` notebooks (20 audits of 5), after a failed notebook, or if it died. ``setup``
+    (by default) lets an audit's notebooks share its scored results and chart PNGs.
     """
     global _worker_session
     if _worker_session is None:
         _worker_session = KernelSession(
-            kernel_name, cwd=cwd, preload=preload, max_uses=max_uses, timeout=timeout
+            kernel_name,
+            cwd=cwd,
+            preload=preload,
+            setup=setup,
+            max_uses=max_uses,
+            timeout=timeout,
         ).start()
         atexit.register(_worker_session.close)
         from multiprocessing import util

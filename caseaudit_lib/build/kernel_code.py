@@ -20,6 +20,17 @@ _caseaudit_snapshot()
 del _caseaudit_snapshot
 """
 
+# Run once in a build's warm kernel, after the preload: the notebooks of one audit share their
+# loaded and scored results and the PNGs of the charts they draw alike (keyed by the inputs,
+# so a changed input or the next audit is computed afresh). See pipeline.remember_results and
+# present.chart_base.remember_pngs.
+BUILD_CACHES_CODE = """
+(lambda load: (
+    load("caseaudit_lib.pipeline").remember_results(True),
+    load("caseaudit_lib.present.chart_base").remember_pngs(True),
+))(__import__("importlib").import_module)
+"""
+
 # Run once after the preload: the objects imported so far leave the collector's sight.
 FREEZE_CODE = """
 (lambda gc: (gc.collect(), gc.freeze()))(__import__("gc"))

@@ -12,7 +12,9 @@ re-exports what notebooks use (``alt_text``, ``close``, ``display_figure``,
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -37,6 +39,12 @@ POINT_GID = "caseaudit-point"
 NO_DATA = style.NO_DATA
 SCORE_LABEL = "Cases judged sufficient (%)"
 SCORE_COLUMNS = ("score_pct", "ci_low_pct", "ci_high_pct", "n_applicable")
+
+# The PNG cache of remember_pngs(): None when off, else {chart inputs' key: PNG bytes}.
+_pngs: dict[str, bytes] | None = None
+# The inputs' key of each figure a chart drew while the cache is on.
+_figure_keys: weakref.WeakKeyDictionary[Figure, str] = weakref.WeakKeyDictionary()
+PNG_CACHE_SIZE = 64  # charts kept: more than one audit draws (about 20)
 
 
 # --- alt text, export, closing ------------------------------------------------------------
@@ -80,13 +88,67 @@ def close(fig: Figure | Axes) -> None:
     plt.close(_root(fig))
 
 
+def remember_pngs(on: bool = True) -> None:
+    """Reuse the PNG of a chart drawn again from the same inputs, in :func:`display_figure`.
+
+    For a build's warm kernel, where the board notebook shows charts an earlier notebook of
+    the same audit has shown; off (the default) everywhere else.
+    """
+    global _pngs
+    _pngs = {} if on else None
+    _figure_keys.clear()
+
+
+def inputs_fingerprint(value: Any) -> str | None:
+    """Return a stable text identifying a chart argument's content, or None if it has none."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        try:
+            hashed = pd.util.hash_pandas_object(value, index=True).to_numpy()
+        except TypeError:  # e.g. lists in a cell: no content hash, so no reuse
+            return None
+        names = value.columns if isinstance(value, pd.DataFrame) else [value.name]
+        dtypes = value.dtypes if isinstance(value, pd.DataFrame) else [value.dtype]
+        return f"{type(value).__name__}{list(names)}{list(map(str, dtypes))}{hashed.tobytes()!r}"
+    if isinstance(value, np.ndarray):
+        return f"ndarray{value.dtype}{value.shape}{value.tobytes()!r}"
+    if isinstance(value, list | tuple):
+        parts = [inputs_fingerprint(v) for v in value]
+        if None in parts:
+            return None
+        return f"{type(value).__name__}({','.join(parts)})"  # type: ignore[arg-type]
+    text = repr(value)
+    # A default repr names the object's address, not its content: such a chart is not reused.
+    return None if " at 0x" in text else text
+
+
+def chart_key(chart: Callable[..., Axes], args: tuple, kwargs: dict[str, Any]) -> str | None:
+    """Return the PNG cache key of one chart call, or None when it cannot be cached."""
+    if kwargs.get("ax") is not None:
+        return None  # drawn into someone else's figure: that figure is not this chart alone
+    values = [*args, *(v for _, v in sorted(kwargs.items()))]
+    parts = [inputs_fingerprint(v) for v in values]
+    if any(p is None for p in parts):
+        return None
+    names = [""] * len(args) + sorted(kwargs)
+    # The rcParams in force too: a notebook may change what the house style does not set.
+    rc = repr(sorted(plt.rcParams.items()))
+    name = f"{chart.__module__}.{chart.__qualname__}"
+    given = "|".join(f"{n}={p}" for n, p in zip(names, parts, strict=True))
+    text = f"{name}|{style.DPI}|{rc}|{given}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def in_house_style(chart: _Chart) -> _Chart:
     """Run a chart function inside the house style, restoring the caller's rcParams after."""
 
     @functools.wraps(chart)
     def styled(*args: Any, **kwargs: Any) -> Axes:
         with style.house_style():
-            return chart(*args, **kwargs)
+            ax = chart(*args, **kwargs)
+            key = chart_key(chart, args, kwargs) if _pngs is not None else None
+        if key is not None:
+            _figure_keys[_root(ax)] = key
+        return ax
 
     return styled  # type: ignore[return-value]
 
@@ -158,11 +220,20 @@ def score_words(label: str, score: float, low: float, high: float, n: float, rat
 def display_figure(chart: Any) -> None:
     """Show a chart in a notebook as a PNG carrying its alt text, then release it.
 
-    The alt text (:func:`alt_text`) goes in the output's metadata, where the
-    export turns it into the ``<img alt>`` of the report.
+    The alt text (:func:`alt_text`) goes in the output's metadata, where the export turns it
+    into the ``<img alt>`` of the report. With :func:`remember_pngs` on, a chart drawn from the
+    same inputs as one shown before reuses that PNG instead of rendering it again (rendering,
+    not drawing, is most of a chart's cost).
     """
     from IPython.display import Image, display
 
-    png = figure_to_png_bytes(chart)
+    key = _figure_keys.get(_root(chart)) if _pngs is not None else None
+    png = _pngs.get(key) if _pngs is not None and key is not None else None
+    if png is None:
+        png = figure_to_png_bytes(chart)
+        if _pngs is not None and key is not None:
+            if len(_pngs) >= PNG_CACHE_SIZE:
+                _pngs.pop(next(iter(_pngs)))  # the oldest: an earlier audit's
+            _pngs[key] = png
     display(Image(data=png, format="png", metadata={"alt": alt_text(chart)}))
     close(chart)
