@@ -29,10 +29,9 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 
+from caseaudit_lib import __version__
 from caseaudit_lib.export.atomic import write_atomic
-from caseaudit_lib.export.html import TEMPLATES_DIR, software_version
 from caseaudit_lib.export.pdf import PDF_FILE
-from caseaudit_lib.present.glance import rating_class
 from caseaudit_lib.present.wording import date_span, month_year
 
 if TYPE_CHECKING:
@@ -45,6 +44,9 @@ TABLES_DIR = "tables"
 THEME_SCORES = "theme_scores.csv"
 COMPARISON = "comparison.csv"
 TEMPLATE = "overview/index.html.j2"
+# The report's own templates folder, so the overview shares its stylesheet. Not imported from
+# export/html: nbconvert is slow to import, and a batch that changed nothing must stay quick.
+TEMPLATES_DIR = Path(__file__).parent / "templates"
 STYLESHEET = TEMPLATES_DIR / "report_html" / "report.css"
 CHART_DPI = 90  # a small chart: the overview shows several of them
 
@@ -232,6 +234,10 @@ def framework_groups(entries: Sequence[AuditEntry], outputs_root: Path) -> list[
 
 
 def _environment() -> jinja2.Environment:
+    # Imported here, when a page is made: the box's module pulls in the narrative, and a batch
+    # that changed nothing only reads the overview's key.
+    from caseaudit_lib.present.glance import rating_class
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,  # titles, services and messages are typed text
@@ -257,7 +263,7 @@ def render_overview(
             n_audits=n_audits,
             n_failed=sum(r.status == "failed" for g in groups for r in g.rows),
             css=STYLESHEET.read_text(encoding="utf-8"),
-            version=software_version(),
+            version=__version__,
             key=key,
         )
     )
