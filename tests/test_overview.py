@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -213,3 +215,21 @@ def test_the_previous_audit_is_an_earlier_one_this_audit_was_compared_with(audit
     assert cells(page, "mini-2016")["assessment"].endswith("first audit")
     assert cells(page, "mini-2016-split")["assessment"].endswith("first audit")
     assert cells(page, "mini-2017")["assessment"].endswith("improved since March 2016")
+
+
+def test_an_unchanged_batch_checks_the_overview_without_importing_nbconvert(audits):
+    # A batch that changed nothing must stay quick: nbconvert (and nbformat's schema grammar)
+    # cost about two seconds of imports, for a page that is not remade.
+    files, outputs = audits
+    rebuild_overview([files[0].parent], outputs_root=outputs)
+    code = (
+        "import sys; from pathlib import Path; "
+        "from caseaudit_lib.build.overview import rebuild_overview; "
+        "page, problems = rebuild_overview([Path(sys.argv[1])], outputs_root=Path(sys.argv[2])); "
+        "print(page is not None, problems == [], 'nbconvert' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(files[0].parent), str(outputs)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.split() == ["True", "True", "False"]
