@@ -25,7 +25,10 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)  ## create the project environment and register its Jupyter kernel
 
-report: $(STAMP)  ## build every bundled audit's report into outputs/
+# report.pdf is printed by headless Chromium: installed here too (Debian's package, as root);
+# without it the reports are still built and one line says the PDFs were skipped.
+report: $(STAMP)  ## build every bundled audit's report (HTML and PDF) into outputs/
+	bash scripts/install-chromium.sh || [ -z "$$CI" ]
 	$(BIN)/caseaudit batch params/
 
 # Without Chromium the browser tests cannot run: under CI (CI set to anything) that fails the
