@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pytest
 import yaml
 
@@ -194,6 +195,12 @@ def hostile_project(root: Path) -> Path:
     values = yaml.safe_load(baseline.read_text())
     values["title"] = f"{values['title']} {HOSTILE[0]}"
     baseline.write_text(yaml.safe_dump(values, sort_keys=False))
+    # An auditor's name and a comment, typed into the scoring workbook.
+    book = openpyxl.load_workbook(root / "data" / "bromley-2016-audit.xlsx")
+    sheet = book["Answers"]
+    sheet["B4"] = f"Auditor A {HOSTILE[0]}"
+    sheet["F4"] = f"Late. {HOSTILE[2]} {HOSTILE[1]}"
+    book.save(root / "data" / "bromley-2016-audit.xlsx")
     findings_file = root / "data" / "findings" / "bromley-2016.yaml"
     findings = yaml.safe_load(findings_file.read_text())
     findings["conclusion"] = "Improving. " + " ".join(HOSTILE) + " [ok](https://example.org)"
