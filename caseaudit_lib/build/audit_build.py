@@ -32,6 +32,7 @@ from caseaudit_lib.build.batch import BuildFailed, BuildResult
 from caseaudit_lib.build.state import staging_dir_for
 from caseaudit_lib.config.params import AuditParams, display_path, earlier_chain, load_params
 from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.export import REPORT_FILE
 from caseaudit_lib.export.browser import find_chromium
 from caseaudit_lib.load.sources import data_files
 from caseaudit_lib.paths import outputs_dir, project_root
@@ -40,7 +41,6 @@ from caseaudit_lib.privacy.pseudonymise import resolve_salt, salt_path
 KERNEL_NAME = "caseaudit"
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 REPORT_NOTEBOOK = "05_report.ipynb"
-REPORT_FILE = "report.html"
 NOTEBOOKS_DIR = "notebooks"
 TABLES_DIR = "tables"
 XLSX_FILE = "scores.xlsx"

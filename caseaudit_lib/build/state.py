@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from caseaudit_lib.export import REPORT_FILE  # the board report, published last
 from caseaudit_lib.export.atomic import (
     TEMP_MARK,
     fsync_dir,
@@ -44,7 +45,6 @@ from caseaudit_lib.export.atomic import (
 )
 
 STAMP_NAME = ".build-stamp.json"
-REPORT_FILE = "report.html"  # the board report, published last
 FAILED_DIR = "failed"
 STAGING_PREFIX = ".staging-"
 PUBLISHING = "publishing"  # stamp digest while outputs are being replaced

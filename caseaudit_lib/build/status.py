@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from caseaudit_lib.build.state import REPORT_FILE, STAMP_NAME, read_stamp
+from caseaudit_lib.build.state import STAMP_NAME, read_stamp
+from caseaudit_lib.export import REPORT_FILE
 from caseaudit_lib.export.atomic import write_atomic
 
 FAILURE_NAME = ".last-failure.json"

@@ -1,1 +1,11 @@
-"""Writing results out: score tables, the offline HTML and PDF report, the overview of audits."""
+"""Writing results out: score tables, the offline HTML and PDF report, the overview of audits.
+
+The names below are shared by the export modules and the build (which publishes what they
+write); they live here, where importing them costs nothing (``export/html.py`` pulls in
+nbconvert, which a batch that changed nothing must not pay for).
+"""
+
+from pathlib import Path
+
+REPORT_FILE = "report.html"  # the board report in each outputs/<audit_id>/
+TEMPLATES_DIR = Path(__file__).parent / "templates"  # the report's and the overview's templates

@@ -27,11 +27,11 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.export import TEMPLATES_DIR
 from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.export.page_safety import clean_between, require_no_live_script
 from caseaudit_lib.present.glance import TOC_HERE  # the box that comes before the contents
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "report_html"
 
 # Cells that never reach the board: papermill's parameter cells and anything the author tagged.

@@ -30,6 +30,7 @@ import jinja2
 import pandas as pd
 
 from caseaudit_lib import __version__
+from caseaudit_lib.export import REPORT_FILE, TEMPLATES_DIR
 from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.export.pdf import PDF_FILE
 from caseaudit_lib.present.wording import date_span, month_year
@@ -39,14 +40,10 @@ if TYPE_CHECKING:
     from caseaudit_lib.framework.model import Framework
 
 OVERVIEW_FILE = "index.html"
-REPORT_FILE = "report.html"
 TABLES_DIR = "tables"
 THEME_SCORES = "theme_scores.csv"
 COMPARISON = "comparison.csv"
 TEMPLATE = "overview/index.html.j2"
-# The report's own templates folder, so the overview shares its stylesheet. Not imported from
-# export/html: nbconvert is slow to import, and a batch that changed nothing must stay quick.
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 STYLESHEET = TEMPLATES_DIR / "report_html" / "report.css"
 CHART_DPI = 90  # a small chart: the overview shows several of them
 
