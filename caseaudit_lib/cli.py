@@ -119,13 +119,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _build_reports(params: list[Path], **options: Any) -> int:
     """Build the reports of the audits named (files or folders), print the summary, exit code."""
-    from caseaudit_lib.build.audit_build import (
-        build_audit,
-        find_params_files,
-        output_dir_of,
-        report_inputs,
-        worker_setup,
-    )
+    from caseaudit_lib.build.audit_build import build_audit, worker_setup
+    from caseaudit_lib.build.audit_inputs import find_params_files, output_dir_of, report_inputs
     from caseaudit_lib.build.batch import run_batch
 
     summary = run_batch(

@@ -30,7 +30,7 @@ from caseaudit_lib.paths import resolve
 from caseaudit_lib.score.from_params import load_and_score, privacy_config
 from caseaudit_lib.score.scoring import AuditScores
 
-__all__ = ["AuditResults", "privacy_config", "remember_results", "score_params"]
+__all__ = ["AuditResults", "kept_results", "privacy_config", "remember_results", "score_params"]
 
 # The results kept by remember_results(): None when off, else {key: results} (one entry).
 _kept: dict[str, AuditResults] | None = None
@@ -107,6 +107,24 @@ def score_params(params: AuditParams | str | Path) -> AuditResults:
         _kept[key] = results
     # A copy each time: one notebook changing a table in place must not change the next one's.
     return copy.deepcopy(_kept[key])
+
+
+def kept_results(audit_id: str) -> AuditResults | None:
+    """Return the results :func:`remember_results` keeps for an audit, if its inputs are unchanged.
+
+    For the build, which writes the score tables in the kernel that has just run the audit's
+    notebooks. The object kept is returned, not a copy: read it, do not change it.
+    """
+    if not _kept:
+        return None
+    key, results = next(iter(_kept.items()))
+    if results.params.audit_id != audit_id:
+        return None
+    try:
+        current = inputs_key(results.params)
+    except CaseAuditError:
+        return None
+    return results if current == key else None
 
 
 def _score(params: AuditParams) -> AuditResults:

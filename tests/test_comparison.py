@@ -80,8 +80,6 @@ def make_scores(
         questions=questions,
         themes=themes,
         cases=pd.DataFrame(),
-        auditors=pd.DataFrame(),
-        agreement=pd.DataFrame(),
         standards=pd.DataFrame(),
         overall=None,
     )

@@ -171,8 +171,10 @@ def test_the_command_says_once_that_pdfs_were_skipped_and_how_to_install(tmp_pat
 
 
 def test_the_pdf_module_never_downloads_a_browser():
-    source = Path(pdf_module.__file__).read_text()
-    assert "executable_path=executable" in source
+    from caseaudit_lib.export import printer
+
+    source = Path(pdf_module.__file__).read_text() + Path(printer.__file__).read_text()
+    assert "executable_path=self.executable" in Path(printer.__file__).read_text()
     assert "playwright install" not in source
 
 
@@ -196,12 +198,42 @@ def test_a_chromium_that_cannot_start_is_missing_but_a_failed_print_fails(tmp_pa
 
 
 def test_installing_chromium_changes_the_inputs_so_a_skipped_pdf_is_made(monkeypatch, tmp_path):
-    from caseaudit_lib.build import audit_build
+    from caseaudit_lib.build import audit_inputs
 
     params = REPO / "params" / "bromley-2016.yaml"
     launcher = tmp_path / "chromium"
     launcher.write_text("#!/bin/sh\n")
-    monkeypatch.setattr(audit_build, "find_chromium", lambda: None)
-    without = audit_build.report_inputs(params)
-    monkeypatch.setattr(audit_build, "find_chromium", lambda: str(launcher))
-    assert set(audit_build.report_inputs(params)) - set(without) == {launcher.resolve()}
+    monkeypatch.setattr(audit_inputs, "find_chromium", lambda: None)
+    without = audit_inputs.report_inputs(params)
+    monkeypatch.setattr(audit_inputs, "find_chromium", lambda: str(launcher))
+    assert set(audit_inputs.report_inputs(params)) - set(without) == {launcher.resolve()}
+
+
+def test_one_chromium_prints_many_reports_each_with_its_own_header(tmp_path, chromium):  # noqa: F811
+    from caseaudit_lib.export.browser import CHROMIUM_ARGS
+    from caseaudit_lib.export.printer import printer_for
+
+    printer = printer_for(chromium, CHROMIUM_ARGS)
+    before = printer.launches
+    titles = ["First & report", "Second <report>"]
+    for i, title in enumerate(titles):
+        html = export_html(long_notebook(), tmp_path / f"r{i}.html", title=title, footer=FOOTER)
+        pdf = write_pdf(
+            html, tmp_path / f"r{i}.pdf", title=title, footer=FOOTER, executable_path=chromium
+        )
+        assert all(title in text for text in pdf_facts(pdf).texts)
+    assert printer.launches - before <= 1  # at most the first print started a browser
+
+
+def test_a_crashed_chromium_is_started_again_for_the_next_print(tmp_path, chromium):  # noqa: F811
+    from caseaudit_lib.export.browser import CHROMIUM_ARGS
+    from caseaudit_lib.export.printer import printer_for
+
+    html = export_html(long_notebook(), tmp_path / "r.html", title=TITLE, footer=FOOTER)
+    write_pdf(html, tmp_path / "a.pdf", title=TITLE, footer=FOOTER, executable_path=chromium)
+    printer = printer_for(chromium, CHROMIUM_ARGS)
+    launches = printer.launches
+    printer.run(lambda browser: browser.close() or b"")  # as if Chromium had died
+    write_pdf(html, tmp_path / "b.pdf", title=TITLE, footer=FOOTER, executable_path=chromium)
+    assert printer.launches == launches + 1
+    assert all(is_a4(size) for size in pdf_facts(tmp_path / "b.pdf").page_sizes)

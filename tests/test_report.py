@@ -25,13 +25,8 @@ from pdf_support import pdf_facts
 from test_batch import _wait_until, snapshot, statuses
 from test_export import Page
 
-from caseaudit_lib.build.audit_build import (
-    build_audit,
-    find_params_files,
-    output_dir_of,
-    report_inputs,
-    worker_setup,
-)
+from caseaudit_lib.build.audit_build import build_audit, worker_setup
+from caseaudit_lib.build.audit_inputs import find_params_files, output_dir_of, report_inputs
 from caseaudit_lib.build.batch import BuildFailed, run_batch
 from caseaudit_lib.build.state import publish
 from caseaudit_lib.build.status import build_status
@@ -93,6 +88,24 @@ def batch(files, **kwargs):
         fingerprint="test-library",
         **kwargs,
     )
+
+
+def test_the_kernel_writes_the_tables_of_the_stored_run_and_this_process_scores_nothing(
+    project, monkeypatch
+):
+    import caseaudit_lib.pipeline as pipeline
+
+    def no_scoring(params):
+        raise AssertionError(f"the build scored {params.audit_id} outside the kernel")
+
+    # Patched in this process only: the warm kernel, a process of its own, still scores.
+    monkeypatch.setattr(pipeline, "_score", no_scoring)
+    monkeypatch.setenv("CASEAUDIT_SALT", "backtest")  # the back-test's stored run
+    result = build_audit(project / "params" / "bromley-2017.yaml")
+    expected = REPO / "tests" / "data" / "backtest" / "bromley-2017"
+    for table in sorted(expected.glob("*.csv")):
+        built = pd.read_csv(result.staging_dir / "tables" / table.name, dtype=str)
+        pd.testing.assert_frame_equal(built, pd.read_csv(table, dtype=str), obj=table.name)
 
 
 # --- one full build of the bundled 2016 sample --------------------------------------------
@@ -432,7 +445,7 @@ def test_report_inputs_lists_everything_the_build_reads(project):
 
 def test_report_inputs_and_output_dir_do_not_import_papermill(project):
     code = (
-        "import sys; from pathlib import Path; from caseaudit_lib.build import audit_build as r; "
+        "import sys; from pathlib import Path; from caseaudit_lib.build import audit_inputs as r; "
         "p = Path(sys.argv[1]); r.report_inputs(p); print(r.output_dir_of(p).name); "
         "print('papermill' in sys.modules, 'nbconvert' in sys.modules)"
     )

@@ -11,13 +11,15 @@ build succeeded:
 - ``report.pdf``: the same page printed by headless Chromium (:mod:`caseaudit_lib.export.pdf`);
   with no Chromium it is skipped with a note, except under env ``CI``, where that fails the build;
 - ``tables/``: the score tables as csv and ``scores.xlsx``; ``scores.xlsx`` also beside the report.
+  The warm kernel that ran the notebooks writes them from the results it kept, so an audit is
+  scored once per build; with another executor they are scored and written here first.
 
 Before anything is published, every output is searched for the identifying values of the audit's
 scoring file (names, dates of birth, case references: :mod:`caseaudit_lib.privacy.leakcheck`); a hit
 fails the build, names the file and the kind of value, never the value, and the file with the
 hit is deleted rather than kept with the failed build's artefacts.
 
-Executing a notebook is one replaceable function, :func:`execute_notebook`.
+Executing a notebook is one replaceable function (``executor``, default :func:`execute_notebook`).
 """
 
 from __future__ import annotations
@@ -28,24 +30,20 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from caseaudit_lib.build.audit_inputs import NOTEBOOKS_DIR, audit_notebooks, notebooks_dir
 from caseaudit_lib.build.batch import BuildFailed, BuildResult
 from caseaudit_lib.build.state import staging_dir_for
-from caseaudit_lib.config.params import AuditParams, display_path, earlier_chain, load_params
-from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.config.params import AuditParams, display_path, load_params
+from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.export import REPORT_FILE
-from caseaudit_lib.export.browser import find_chromium
-from caseaudit_lib.load.sources import data_files
-from caseaudit_lib.paths import outputs_dir, project_root
-from caseaudit_lib.privacy.pseudonymise import resolve_salt, salt_path
+from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.paths import outputs_dir
 
 KERNEL_NAME = "caseaudit"
-NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 REPORT_NOTEBOOK = "05_report.ipynb"
-NOTEBOOKS_DIR = "notebooks"
 TABLES_DIR = "tables"
 XLSX_FILE = "scores.xlsx"
 CELL_TIMEOUT_S = 600
-PARAMS_SUFFIXES = (".yaml", ".yml")
 
 Executor = Callable[[Path, Path, Mapping[str, Any], Path], None]
 
@@ -81,89 +79,6 @@ def _get_exporter() -> Any:
     if _exporter is None:
         worker_setup()
     return _exporter
-
-
-def notebooks_dir() -> Path:
-    """Return the folder of the audit notebooks, ``<project root>/notebooks``."""
-    return project_root() / NOTEBOOKS_DIR
-
-
-def audit_notebooks() -> list[Path]:
-    """Return the notebooks every audit runs, in order (``notebooks/NN_*.ipynb``)."""
-    return sorted(notebooks_dir().glob(NOTEBOOK_PATTERN))
-
-
-def output_dir_of(params_file: Path) -> Path:
-    """Return an audit's output folder, ``outputs/<audit_id>``, from its params file.
-
-    Pass this as ``run_batch(output_dir_of=...)``: the folder is named by the params'
-    ``audit_id``, not by the file's name.
-    """
-    return outputs_dir(load_params(params_file, check_files=False).audit_id)
-
-
-def find_params_files(paths: Iterable[Path]) -> list[Path]:
-    """Return the params files named: files as given, folders expanded to their ``*.yaml``.
-
-    Raises:
-        CaseAuditError: a path that does not exist (every such path, one problem each), or a
-            folder with no params file in it.
-
-    """
-    found: list[Path] = []
-    problems: list[Problem] = []
-    for path in map(Path, paths):
-        if path.is_dir():
-            inside = sorted(p for p in path.iterdir() if p.suffix in PARAMS_SUFFIXES)
-            if not inside:
-                problems.append(Problem("error", str(path), "no params files (*.yaml) in folder"))
-            found += inside
-        elif path.is_file():
-            found.append(path)
-        else:
-            problems.append(Problem("error", str(path), "no such params file or folder"))
-    if problems:
-        raise CaseAuditError(problems)
-    return list(dict.fromkeys(found))
-
-
-def report_inputs(params_file: Path) -> list[Path]:
-    """Return every file an audit's build reads, besides its params file.
-
-    The data, findings and framework files, the baselines (and the files an answers baseline
-    names), the notebooks, each earlier audit's params, data and findings files, and the
-    Chromium that prints the PDF, when there is one. Runs in the
-    batch's parent process for every audit, so it reads only small YAML files.
-    """
-    from caseaudit_lib.compare.baseline import load_baseline
-    from caseaudit_lib.framework.model import load_framework
-
-    params = load_params(params_file)
-    # A folder or glob of workbooks: each file is an input (a file added or removed counts).
-    files: list[Path] = [*data_files(params.data_path), load_framework(params.framework).path]
-    files += [p for p in (params.findings_path,) if p is not None]
-    for path in params.baseline_paths:
-        files.append(path)
-        baseline = load_baseline(path)
-        files += [Path(f) for f in (baseline.params_file, baseline.data_file) if f]
-    files += params.earlier_audit_paths
-    for earlier in earlier_chain(params):
-        files += [*data_files(earlier.data_path), *earlier.earlier_audit_paths]
-        files += [p for p in (earlier.findings_path,) if p is not None]
-    files += audit_notebooks()
-    # The PDF depends on whether there is a Chromium to print it: installing one (Debian's
-    # /usr/bin/chromium is a small launcher script) rebuilds the audits that skipped their PDF.
-    chromium = find_chromium()
-    files += [Path(chromium)] if chromium else []
-    # A new salt changes every pseudonym in the case tables, so it counts as an input. The
-    # build would create the project's salt file if there is none yet: create it here, so the
-    # first build's recorded inputs include it and the next run does not see it as a change.
-    salt_file = salt_path()
-    if salt_file is not None:
-        if not salt_file.exists():
-            resolve_salt()
-        files.append(salt_file)
-    return list(dict.fromkeys(p.resolve() for p in files))
 
 
 def execute_notebook(source: Path, target: Path, parameters: Mapping[str, Any], cwd: Path) -> None:
@@ -266,16 +181,84 @@ def is_blank_form(error: CaseAuditError) -> bool:
     return any(p.message == BLANK_FORM for p in error.problems)
 
 
-def report_warnings(params: AuditParams, results: Any) -> None:
+def report_warnings(params: AuditParams, framework: Any) -> None:
     """Print, one line each, what the report leaves out of the findings file (unsafe text)."""
     from caseaudit_lib.present.findings import findings_of
 
     try:
-        findings = findings_of(params, results.framework)
+        findings = findings_of(params, framework)
     except CaseAuditError:
         return  # the report notebook stops on it, with the same lines
     for warning in findings.warnings:
         print(warning, file=sys.stderr)
+
+
+def require_filled_form(params: AuditParams) -> None:
+    """Stop before any notebook runs if the scoring file has no cases (the blank-form error).
+
+    Raises:
+        CaseAuditError: the form is blank. Any other fault of the file is left to the
+            notebooks, whose executed copies are then kept as the failure's evidence.
+
+    """
+    from caseaudit_lib.audit.blank_form import require_cases
+
+    try:
+        require_cases(params.data_path, str(params.data_file))
+    except CaseAuditError as exc:
+        if is_blank_form(exc):
+            raise
+
+
+def kernel_tables(params: AuditParams, params_file: Path, staging: Path) -> Path:
+    """Have the warm kernel write the tables of the audit its notebooks have just scored.
+
+    Raises:
+        BuildFailed: the kernel could not write them.
+
+    """
+    from caseaudit_lib.build.execution import worker_session
+    from caseaudit_lib.build.kernel_code import TABLES_CODE
+
+    folder = staging / TABLES_DIR
+    code = TABLES_CODE.format(
+        audit_id=params.audit_id, params_file=str(Path(params_file).resolve()), out_dir=str(folder)
+    )
+    session = worker_session(KERNEL_NAME, cwd=notebooks_dir(), timeout=CELL_TIMEOUT_S)
+    try:
+        session.run_code(code, "writing the tables")
+    except RuntimeError as exc:
+        raise BuildFailed(str(exc).splitlines()[0], staging) from exc
+    return folder
+
+
+def build_with_executor(
+    params: AuditParams, staging: Path, executor: Executor
+) -> tuple[list[Path], Path, Any]:
+    """Score and write the tables here, then run the notebooks with another executor.
+
+    Returns:
+        The executed notebooks, the tables' folder and the audit's framework.
+
+    Raises:
+        CaseAuditError: the form is blank (before any notebook runs).
+        BuildFailed: a notebook failed, or the audit could not be scored.
+
+    """
+    from caseaudit_lib.export.tables import write_tables
+    from caseaudit_lib.pipeline import score_params
+
+    # The tables first: this process would otherwise sit idle while the executor starts.
+    # Bad input is reported by the notebooks, whose executed copies are then kept.
+    try:
+        results = score_params(params)
+        tables = write_tables(results, staging / TABLES_DIR)
+    except CaseAuditError as exc:
+        if is_blank_form(exc):
+            raise  # nothing to build: stop before any notebook runs
+        run_notebooks(params, staging, executor)
+        raise BuildFailed(f"scoring failed: {exc.lines()[0]}", staging) from exc
+    return run_notebooks(params, staging, executor), tables, results.framework
 
 
 def build_audit(params_file: Path, *, executor: Executor | None = None) -> BuildResult:
@@ -296,27 +279,19 @@ def build_audit(params_file: Path, *, executor: Executor | None = None) -> Build
 
     """
     from caseaudit_lib.export.html import export_html
-    from caseaudit_lib.export.tables import write_tables
-    from caseaudit_lib.pipeline import score_params
 
     params = load_params(params_file)
     staging = staging_dir_for(outputs_dir(params.audit_id))
-    # The tables first: this process would otherwise sit idle while the warm kernel finishes
-    # its start-up imports. Bad input is reported by the notebooks, whose executed copies are
-    # then kept as the failure's evidence.
-    try:
-        results = score_params(params)
-        tables = write_tables(results, staging / TABLES_DIR)
-    except CaseAuditError as exc:
-        scoring_error: CaseAuditError | None = exc
+    if executor is None:
+        # The warm kernel scores the audit for its notebooks and keeps the results: it writes
+        # the tables too, so the audit is not scored a second time in this process.
+        require_filled_form(params)
+        notebooks = run_notebooks(params, staging)
+        tables = kernel_tables(params, params_file, staging)
+        framework = load_framework(params.framework)
     else:
-        scoring_error = None
-        report_warnings(params, results)
-    if scoring_error is not None and is_blank_form(scoring_error):
-        raise scoring_error  # nothing to build: stop before any notebook runs
-    notebooks = run_notebooks(params, staging, executor)
-    if scoring_error is not None:
-        raise BuildFailed(f"scoring failed: {scoring_error.lines()[0]}", staging)
+        notebooks, tables, framework = build_with_executor(params, staging, executor)
+    report_warnings(params, framework)
     report = staging / REPORT_FILE
     try:
         export_html(
@@ -331,7 +306,7 @@ def build_audit(params_file: Path, *, executor: Executor | None = None) -> Build
     pdf, note = print_pdf(report, params, staging)
     shutil.copy2(tables / XLSX_FILE, staging / XLSX_FILE)
     board = [report, *pdf, staging / XLSX_FILE, *sorted(tables.iterdir())]
-    check_for_identifiers(params, [*board, *notebooks], staging, results.framework)
+    check_for_identifiers(params, [*board, *notebooks], staging, framework)
     return BuildResult(staging, message=note)
 
 

@@ -190,7 +190,15 @@ class KernelSession:
             self.close()
         self.start()
 
-    def _send(self, code: str) -> None:
+    def run_code(self, code: str, what: str) -> None:
+        """Execute code silently in the kernel as it is (no reset first); raise if it failed.
+
+        ``what`` names the step in the error, e.g. "writing the tables".
+        """
+        self._ensure_ready()
+        self._send(code, what)
+
+    def _send(self, code: str, what: str = "resetting the kernel") -> None:
         """Execute code silently (no history, no outputs) and wait; raise if it failed."""
         msg_id = self._control.execute(code, silent=True, store_history=False)
         while True:
@@ -200,9 +208,7 @@ class KernelSession:
                 break
         content = reply["content"]
         if content["status"] != "ok":
-            raise RuntimeError(
-                f"resetting the kernel failed: {content.get('ename')}: {content.get('evalue')}"
-            )
+            raise RuntimeError(f"{what} failed: {content.get('ename')}: {content.get('evalue')}")
 
     # -- running notebooks -------------------------------------------------------------------
 

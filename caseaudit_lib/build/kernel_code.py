@@ -61,3 +61,10 @@ def _caseaudit_reset(cwd):
     shell.execution_count = 1
 _caseaudit_reset({cwd})
 """
+
+# Run silently after an audit's notebooks: its score tables from the results kept in the kernel.
+TABLES_CODE = """
+(lambda tables: tables.write_kept_tables({audit_id!r}, {params_file!r}, {out_dir!r}))(
+    __import__("importlib").import_module("caseaudit_lib.export.tables")
+)
+"""

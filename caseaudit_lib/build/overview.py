@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from caseaudit_lib.build.audit_build import find_params_files
+from caseaudit_lib.build.audit_inputs import find_params_files
 from caseaudit_lib.build.batch import BatchSummary
 from caseaudit_lib.build.state import FAILED_DIR, STAMP_NAME
 from caseaudit_lib.config.params import AuditParams, load_params

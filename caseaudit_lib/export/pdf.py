@@ -7,6 +7,7 @@ and date with "Page N of M" in the footer, the report's print stylesheet (no cha
 call-out split across pages), selectable text, working contents links, an outline of the
 headings and a tagged PDF (a structure tree, for screen readers). While printing, every request
 that is not the file itself is aborted, as in the browser check: the PDF is made offline.
+One Chromium serves every print of a process (:mod:`caseaudit_lib.export.printer`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from caseaudit_lib.export.browser import (
     BrowserUnavailableError,
     find_chromium,
 )
+from caseaudit_lib.export.printer import LaunchError, PrintError, printer_for
 
 PDF_FILE = "report.pdf"
 INSTALL_HINT = "bash scripts/install-chromium.sh"
@@ -94,13 +96,11 @@ def write_pdf(
 
     """
     try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # playwright is a dependency, but an install may lack it
+        import playwright.sync_api  # noqa: F401 - a dependency, but an install may lack it
+    except ImportError as exc:
         raise BrowserUnavailableError(
             [Problem("error", str(pdf_path), "playwright is not installed; pip install playwright")]
         ) from exc
-
     executable = executable_path or find_chromium()
     if executable is None:
         raise BrowserUnavailableError(
@@ -115,39 +115,38 @@ def write_pdf(
         else:
             route.abort("blockedbyclient")
 
+    def print_page(browser) -> bytes:  # noqa: ANN001 - Playwright's Browser
+        # A context per print: its own request filter, nothing kept from the report before.
+        context = browser.new_context(service_workers="block", java_script_enabled=False)
+        try:
+            context.route("**/*", route)
+            page = context.new_page()
+            page.goto(page_url, wait_until="load", timeout=TIMEOUT_MS)
+            page.emulate_media(media="print")
+            return page.pdf(
+                format="A4",
+                margin=MARGINS,
+                print_background=True,
+                display_header_footer=True,
+                header_template=header_template(title),
+                footer_template=footer_template(footer),
+                tagged=True,
+                outline=True,
+            )
+        finally:
+            context.close()
+
+    # One Chromium per process, started by the first print: a batch worker prints an audit's
+    # report after another, and starting the browser costs more than a print.
     try:
-        with sync_playwright() as p:
-            try:
-                browser = p.chromium.launch(
-                    executable_path=executable, args=list(CHROMIUM_ARGS), headless=True
-                )
-            except PlaywrightError as exc:
-                first = (str(exc).strip().splitlines() or ["no message"])[0][:160]
-                problem = f"Chromium could not be started ({first}); run {INSTALL_HINT}"
-                raise BrowserUnavailableError([Problem("error", str(pdf_path), problem)]) from exc
-            try:
-                context = browser.new_context(service_workers="block", java_script_enabled=False)
-                context.route("**/*", route)
-                page = context.new_page()
-                page.goto(page_url, wait_until="load", timeout=TIMEOUT_MS)
-                page.emulate_media(media="print")
-                data = page.pdf(
-                    format="A4",
-                    margin=MARGINS,
-                    print_background=True,
-                    display_header_footer=True,
-                    header_template=header_template(title),
-                    footer_template=footer_template(footer),
-                    tagged=True,
-                    outline=True,
-                )
-            finally:
-                browser.close()
-    except PlaywrightError as exc:
-        first = (str(exc).strip().splitlines() or ["no message"])[0][:160]
+        data = printer_for(executable, CHROMIUM_ARGS).run(print_page)
+    except LaunchError as exc:
+        problem = f"Chromium could not be started ({exc}); run {INSTALL_HINT}"
+        raise BrowserUnavailableError([Problem("error", str(pdf_path), problem)]) from exc
+    except PrintError as exc:
         # Chromium started but the print failed: a fault to report, not a PDF to skip.
         raise CaseAuditError(
-            [Problem("error", str(pdf_path), f"Chromium could not print the PDF: {first}")]
+            [Problem("error", str(pdf_path), f"Chromium could not print the PDF: {exc}")]
         ) from exc
     write_atomic(Path(pdf_path), data)
     return Path(pdf_path)

@@ -20,11 +20,11 @@ from openpyxl.utils import get_column_letter
 
 from caseaudit_lib.compare.comparison import COMPARISON_COLUMNS
 from caseaudit_lib.paths import outputs_dir
+from caseaudit_lib.pipeline import AuditResults, kept_results, score_params
 from caseaudit_lib.score.scoring import AuditScores
 
 if TYPE_CHECKING:
     from caseaudit_lib.config.params import AuditParams
-    from caseaudit_lib.pipeline import AuditResults
 
 QUESTION_SCORE_COLUMNS = [
     "audit_id", "theme_id", "question_id", "n_applicable", "n_sufficient", "score_pct",
@@ -157,3 +157,13 @@ def write_tables(results: AuditResults, out_dir: Path | None = None) -> Path:
     out_dir = out_dir or tables_dir(results.params)
     write_score_tables(results.scores, results.comparison, out_dir)
     return out_dir
+
+
+def write_kept_tables(audit_id: str, params_file: str | Path, out_dir: str | Path) -> Path:
+    """Write the tables of the audit this process has just scored (else score it) into out_dir.
+
+    For the build's warm kernel, after an audit's notebooks: their results are kept there
+    (:func:`caseaudit_lib.pipeline.kept_results`), so the audit is not scored again.
+    """
+    results = kept_results(audit_id) or score_params(params_file)
+    return write_tables(results, Path(out_dir))

@@ -18,8 +18,9 @@ What counts as a hit, and why:
 * Dates are also looked for in the other ways Excel, pandas or a person may have written them:
   a date of birth 2009-03-14 also matches 14/03/2009, 14/3/2009, 14-03-2009, 14.03.2009,
   2009/03/14, 14/03/09, 20090314, 14 March 2009, 14 Mar 2009 and March 14, 2009.
-* A PDF's text is read back page by page (pypdf), with its metadata and outline, and folded
-  with Unicode compatibility forms, so the "ﬁ" ligature of a printed "Griffin" still matches.
+* A PDF's text is read back page by page (PDFium, through pypdfium2), with its metadata and
+  outline, and folded with Unicode compatibility forms, so the "ﬁ" ligature of a printed
+  "Griffin" still matches.
 * ``data:`` URIs are not searched as text (their base64 is random letters that could spell
   anything); SVG ones are decoded and searched, PNG and JPEG pixels cannot be searched.
 """
@@ -303,22 +304,21 @@ def _csv_chunks(path: Path) -> Iterator[tuple[str | None, str | None, str]]:
 
 def _pdf_chunks(path: Path) -> Iterator[tuple[str | None, str | None, str]]:
     """Yield a PDF's metadata, outline titles and the text of each page ("page N")."""
-    from pypdf import PdfReader
+    # PDFium (Chromium's own PDF library) reads the text as Chromium wrote it, at about a
+    # twentieth of the time of a pure-Python reader: one report is checked per build.
+    import pypdfium2 as pdfium
 
-    reader = PdfReader(path)
-
-    def outline_titles(items: list) -> Iterator[str]:
-        for item in items:
-            if isinstance(item, list):
-                yield from outline_titles(item)
-            else:
-                yield str(getattr(item, "title", "") or "")
-
-    metadata = " ".join(str(v) for v in (reader.metadata or {}).values())
-    yield None, "document properties", unicodedata.normalize("NFKC", metadata)
-    yield None, "outline", unicodedata.normalize("NFKC", "\n".join(outline_titles(reader.outline)))
-    for n, page in enumerate(reader.pages, start=1):
-        yield None, f"page {n}", unicodedata.normalize("NFKC", page.extract_text() or "")
+    document = pdfium.PdfDocument(path)
+    try:
+        metadata = " ".join(str(v) for v in document.get_metadata_dict().values())
+        yield None, "document properties", unicodedata.normalize("NFKC", metadata)
+        titles = "\n".join(item.get_title() or "" for item in document.get_toc())
+        yield None, "outline", unicodedata.normalize("NFKC", titles)
+        for n, page in enumerate(document, start=1):
+            text = page.get_textpage().get_text_range()
+            yield None, f"page {n}", unicodedata.normalize("NFKC", text)
+    finally:
+        document.close()
 
 
 def _notebook_chunks(path: Path) -> Iterator[tuple[str | None, str | None, str]]:

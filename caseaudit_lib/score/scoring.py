@@ -9,12 +9,13 @@ A percentage is the share of applicable answers (sufficient + not sufficient) ju
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from caseaudit_lib.score.agreement import agreement_scores
+from caseaudit_lib.score.agreement import AGREEMENT_COLUMNS, agreement_scores
 from caseaudit_lib.score.counts import check_caseload, first_answers, percent, population
 from caseaudit_lib.score.intervals import (
     newcombe_diff,
@@ -51,18 +52,37 @@ AUDITOR_COLUMNS = [
 
 @dataclass
 class AuditScores:
-    """Every score table of one audit (column names as in docs/design.md)."""
+    """Every score table of one audit (column names as in docs/design.md).
+
+    ``auditors`` and ``agreement`` are computed from ``answers`` when first read: an earlier
+    audit scored only for a comparison or trend never needs them, and they are most of the
+    cost of scoring it.
+    """
 
     audit_id: str
     questions: pd.DataFrame
     themes: pd.DataFrame
     cases: pd.DataFrame
-    auditors: pd.DataFrame
-    agreement: pd.DataFrame
     standards: pd.DataFrame
     overall: dict[str, Any] | None
     overall_reason: str | None = None
     weakest_questions: dict[str, str] = field(default_factory=dict)
+    answers: pd.DataFrame | None = field(default=None, repr=False)
+    framework: Framework | None = field(default=None, repr=False)
+
+    @cached_property
+    def auditors(self) -> pd.DataFrame:
+        """Return each auditor's score per theme beside everyone else's (see auditor_scores)."""
+        if self.answers is None or self.framework is None:
+            return pd.DataFrame(columns=AUDITOR_COLUMNS)
+        return auditor_scores(self.answers, self.framework, audit_id=self.audit_id)
+
+    @cached_property
+    def agreement(self) -> pd.DataFrame:
+        """Return first against second markings per theme (see agreement_scores)."""
+        if self.answers is None or self.framework is None:
+            return pd.DataFrame(columns=AGREEMENT_COLUMNS)
+        return agreement_scores(self.answers, self.framework, audit_id=self.audit_id)
 
 
 def question_scores(
@@ -298,10 +318,10 @@ def score_audit(
         questions=questions,
         themes=themes,
         cases=case_scores(answers, framework, audit_id=audit_id),
-        auditors=auditor_scores(answers, framework, audit_id=audit_id),
-        agreement=agreement_scores(answers, framework, audit_id=audit_id),
         standards=standards,
         overall=overall,
         overall_reason=reason,
         weakest_questions=dict(themes.attrs.get("weakest_questions", {})),
+        answers=answers,
+        framework=framework,
     )
