@@ -17,6 +17,7 @@ from caseaudit_lib.errors import CaseAuditError
 
 if TYPE_CHECKING:
     from caseaudit_lib.build.batch import BatchSummary
+    from caseaudit_lib.build.overview_ahead import OverviewAhead
     from caseaudit_lib.pipeline import AuditResults
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -122,23 +123,33 @@ def _build_reports(params: list[Path], **options: Any) -> int:
     from caseaudit_lib.build.audit_build import build_audit, worker_setup
     from caseaudit_lib.build.audit_inputs import find_params_files, output_dir_of, report_inputs
     from caseaudit_lib.build.batch import run_batch
+    from caseaudit_lib.build.overview_ahead import OverviewAhead
 
-    summary = run_batch(
-        find_params_files(params),
-        build_audit,
-        inputs_of=report_inputs,
-        output_dir_of=output_dir_of,
-        initializer=worker_setup,
-        **options,
-    )
+    files = find_params_files(params)
+    # The overview's charts and leak check are prepared while the audits build.
+    ahead = OverviewAhead(params, files)
+    try:
+        summary = run_batch(
+            files,
+            build_audit,
+            inputs_of=report_inputs,
+            output_dir_of=output_dir_of,
+            initializer=worker_setup,
+            on_outcome=ahead.audit_done,
+            **options,
+        )
+    finally:
+        ahead.finish()
     print(summary.table())
     failed = summary.with_status("failed")
     if failed and all(blank_form_failure(o.message) for o in failed):
         return EXIT_INPUT  # every failure is the user's input: a form with no cases
-    return max(summary.exit_code, _after_build(params, summary))
+    return max(summary.exit_code, _after_build(params, summary, ahead))
 
 
-def _after_build(params: list[Path], summary: BatchSummary) -> int:
+def _after_build(
+    params: list[Path], summary: BatchSummary, ahead: OverviewAhead | None = None
+) -> int:
     """Say once if PDFs were skipped, rebuild the overview of every audit; return an exit code."""
     from caseaudit_lib.build.overview import rebuild_overview
     from caseaudit_lib.export.pdf import PDF_SKIPPED, skipped_line
@@ -146,7 +157,8 @@ def _after_build(params: list[Path], summary: BatchSummary) -> int:
     skipped = sum(o.message == PDF_SKIPPED for o in summary.outcomes if o.status == "built")
     if skipped:
         print(skipped_line(skipped), file=sys.stderr)
-    page, problems = rebuild_overview(params, summary)
+    prepared = {"identifiers": ahead.identifiers, "needles": ahead.needles} if ahead else {}
+    page, problems = rebuild_overview(params, summary, **prepared)
     for problem in problems:
         print(problem, file=sys.stderr)
     if page is not None:

@@ -233,3 +233,93 @@ def test_an_unchanged_batch_checks_the_overview_without_importing_nbconvert(audi
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert done.stdout.split() == ["True", "True", "False"]
+
+
+# --- prepared while the batch builds (build/overview_ahead) -------------------------------
+
+
+def outcome(path: Path, status: str, outputs: Path):
+    from caseaudit_lib.build.summary import AuditOutcome
+
+    return AuditOutcome(path.stem, path, status, output_dir=outputs / path.stem)
+
+
+def test_each_service_s_chart_is_drawn_once_its_audits_are_done_and_the_page_reuses_it(
+    audits, monkeypatch
+):
+    from caseaudit_lib.build.overview_ahead import OverviewAhead
+    from caseaudit_lib.export import overview as export_overview
+    from caseaudit_lib.present import charts
+
+    files, outputs = audits
+    monkeypatch.setattr(export_overview, "_charts", {})  # nothing drawn by earlier tests
+    without = Page(write_overview(entries(files, failed={"other-2017"}), outputs).read_text())
+    monkeypatch.setattr(export_overview, "_charts", {})
+    ahead = OverviewAhead([files[0].parent], files, outputs_root=outputs)
+    ahead.audit_done(outcome(files[0], "built", outputs))  # Mini YOS: one of two done
+    ahead.audit_done(outcome(files[2], "failed", outputs))
+    ahead.audit_done(outcome(files[1], "built", outputs))  # Mini YOS: both done
+    ahead.finish()
+    assert ahead.error is None
+    assert ahead.services_ready == ["Other <b>YOS</b> & Co", "Mini YOS"]
+    assert set(ahead.identifiers) == {"mini-2016", "mini-2017", "other-2017"}
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("the page drew a chart the batch had drawn")
+
+    monkeypatch.setattr(charts, "trend_chart", no_drawing)
+    page, problems = rebuild_overview(
+        [files[0].parent], outputs_root=outputs, identifiers=ahead.identifiers,
+        needles=ahead.needles,
+    )  # fmt: skip
+    assert problems == []
+    assert Page(page.read_text()).images == without.images
+
+
+def test_a_batch_that_builds_nothing_prepares_nothing(audits):
+    from caseaudit_lib.build.overview_ahead import OverviewAhead
+
+    files, outputs = audits
+    ahead = OverviewAhead([files[0].parent], files, outputs_root=outputs)
+    for path in files:
+        ahead.audit_done(outcome(path, "skipped", outputs))
+    ahead.finish()
+    assert ahead.identifiers is None and ahead.services_ready == []
+
+
+def test_the_prepared_leak_check_still_finds_a_child_s_name(audits, tmp_path):
+    from caseaudit_lib.build.overview_ahead import OverviewAhead
+
+    files, outputs = audits
+    data = tmp_path / "mini-2016.csv"
+    data.write_text(f"case_id,auditor,case_type,name,Q1\nC1,Auditor A,RO,{CHILD},y\n")
+    write_params(files[0].parent, "mini-2016", audit_date="2016-03-21", data_file=str(data),
+                 service=f"{CHILD}'s service")  # fmt: skip
+    ahead = OverviewAhead([files[0].parent], files, outputs_root=outputs)
+    ahead.audit_done(outcome(files[0], "built", outputs))
+    ahead.finish()
+    page, problems = rebuild_overview(
+        [files[0].parent], outputs_root=outputs, identifiers=ahead.identifiers,
+        needles=ahead.needles,
+    )  # fmt: skip
+    assert page is None and len(problems) == 1 and "mini-2016" in problems[0].message
+
+
+def test_a_failure_on_the_thread_leaves_the_page_to_be_made_as_before(audits, monkeypatch):
+    from caseaudit_lib.build import overview_ahead
+
+    files, outputs = audits
+
+    def broken(params):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(overview_ahead, "identifiers_of", broken)
+    ahead = overview_ahead.OverviewAhead([files[0].parent], files, outputs_root=outputs)
+    ahead.audit_done(outcome(files[0], "built", outputs))
+    ahead.finish()
+    assert "disk gone" in ahead.error and ahead.identifiers is None
+    page, problems = rebuild_overview(
+        [files[0].parent], outputs_root=outputs, identifiers=ahead.identifiers,
+        needles=ahead.needles,
+    )  # fmt: skip
+    assert problems == [] and page is not None

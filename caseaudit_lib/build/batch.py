@@ -109,6 +109,7 @@ def run_batch(
     fingerprint: str | None = None,
     start_method: str = "spawn",
     in_process: bool = False,
+    on_outcome: Callable[[AuditOutcome], None] | None = None,
 ) -> BatchSummary:
     """Build every audit whose inputs changed since its last good build, in parallel.
 
@@ -131,6 +132,9 @@ def run_batch(
         in_process: build in this process, one audit after another, with no worker pool (for
             a single report, where a worker's start-up is pure overhead); a build that kills
             its process then takes the command with it.
+        on_outcome: called in this process with each audit's outcome as soon as it is known
+            (skipped and unbuildable ones first, then each build as it ends), e.g. to prepare
+            the overview while other audits build; it must not raise.
 
     Returns:
         The outcome of each audit; ``exit_code`` is non-zero if any failed.
@@ -170,6 +174,9 @@ def run_batch(
         else:
             tasks.append(_Task(index, audit_id, params_file, final_dir, state, reason))
 
+    report = on_outcome or (lambda outcome: None)
+    for index in sorted(outcomes):
+        report(outcomes[index])
     pools = 0
     if tasks:
         try:
@@ -182,15 +189,18 @@ def run_batch(
                 init_worker(None, initializer, initargs)
                 for task in tasks:
                     outcomes[task.index] = _build_one(task, build)
+                    report(outcomes[task.index])
                     bar.update(1)
             else:
 
                 def done(task: _Task, outcome: AuditOutcome) -> None:
                     outcomes[task.index] = outcome
+                    report(outcome)
                     bar.update(1)
 
                 def failed(task: _Task, message: str, pid: int | None) -> None:
                     outcomes[task.index] = _died(task, message, pid)
+                    report(outcomes[task.index])
                     bar.update(1)
 
                 pools = run_in_pools(

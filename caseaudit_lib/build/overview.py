@@ -19,6 +19,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from caseaudit_lib.build.audit_inputs import find_params_files
 from caseaudit_lib.build.batch import BatchSummary
@@ -39,12 +40,13 @@ def overview_params(paths: Iterable[Path]) -> list[Path]:
         return []
 
 
-def _entries(
-    params_files: Sequence[Path], summary: BatchSummary | None, outputs_root: Path
+def overview_entries(
+    paths: Iterable[Path], summary: BatchSummary | None, outputs_root: Path
 ) -> list:
-    """Return an overview entry per readable params file, failed or not."""
+    """Return an overview entry per readable params file of the paths' folders, failed or not."""
     from caseaudit_lib.export.overview import AuditEntry
 
+    params_files = overview_params(paths)
     messages = {
         o.params_file.resolve(): o.message
         for o in (summary.outcomes if summary is not None else [])
@@ -78,7 +80,9 @@ def overview_key(params_files: Sequence[Path], summary: BatchSummary | None) -> 
             continue
         stamp = folder / STAMP_NAME
         seen = f"{stamp.stat().st_mtime_ns}" if stamp.is_file() else "none"
-        parts.append(f"{folder}:{seen}:{(folder / FAILED_DIR).is_dir()}:{outcome.status}")
+        # Failed or not, not built or skipped: a batch that changed nothing shows the same page.
+        failed = outcome.status == "failed"
+        parts.append(f"{folder}:{seen}:{(folder / FAILED_DIR).is_dir()}:{failed}")
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -90,6 +94,11 @@ def recorded_key(page: Path) -> str | None:
     except OSError:
         return None
     return found.group(1) if found else None
+
+
+def identifier_label(audit_id: str) -> str:
+    """Return the leak check's name of an audit's identifying values (named in a hit)."""
+    return f"{audit_id} (identifying columns)"
 
 
 def identifiers_of(params: Sequence[AuditParams]) -> dict[str, set[str]]:
@@ -109,7 +118,12 @@ def identifiers_of(params: Sequence[AuditParams]) -> dict[str, set[str]]:
 
 
 def rebuild_overview(
-    paths: Iterable[Path], summary: BatchSummary | None = None, outputs_root: Path | None = None
+    paths: Iterable[Path],
+    summary: BatchSummary | None = None,
+    outputs_root: Path | None = None,
+    *,
+    identifiers: dict[str, set[str]] | None = None,
+    needles: Any = None,
 ) -> tuple[Path | None, list[Problem]]:
     """Write ``outputs/index.html`` for every audit beside those built; leak-check it.
 
@@ -117,6 +131,10 @@ def rebuild_overview(
         paths: The params files or folders the command was given.
         summary: The batch's outcome, for the reasons of this run's failures.
         outputs_root: The folder of the audits' outputs; default ``<project>/outputs``.
+        identifiers: Each audit's identifying values, read while the batch built
+            (:class:`caseaudit_lib.build.overview_ahead.OverviewAhead`); used only if they
+            cover exactly the audits listed, else read again.
+        needles: Those values compiled for the leak check (``compile_needles``).
 
     Returns:
         The overview's path (None if there was nothing to show or it was deleted) and the leak
@@ -127,19 +145,19 @@ def rebuild_overview(
     from caseaudit_lib.privacy.leakcheck import scan_outputs
 
     root = outputs_root or project_root() / "outputs"
-    files = overview_params(paths)
-    key = overview_key(files, summary)
+    paths = list(paths)
+    key = overview_key(overview_params(paths), summary)
     if recorded_key(root / OVERVIEW_FILE) == key:
         return root / OVERVIEW_FILE, []
-    entries = _entries(files, summary, root)
+    entries = overview_entries(paths, summary, root)
     if not entries:
         return None, []
     page = write_overview(entries, root, key=key)
-    identifiers = identifiers_of([e.params for e in entries])
+    if identifiers is None or set(identifiers) != {e.params.audit_id for e in entries}:
+        identifiers, needles = identifiers_of([e.params for e in entries]), None
     # Keyed by audit, so that a hit says which audit's scoring file the value came from.
-    problems = scan_outputs(
-        [page], {f"{a} (identifying columns)": v for a, v in identifiers.items()}
-    )
+    labelled = {identifier_label(a): v for a, v in identifiers.items()}
+    problems = scan_outputs([page], labelled, needles=needles)
     if problems:
         page.unlink(missing_ok=True)
         return None, problems

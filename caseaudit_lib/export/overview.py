@@ -21,6 +21,7 @@ check on the written page.
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,9 @@ COMPARISON = "comparison.csv"
 TEMPLATE = "overview/index.html.j2"
 STYLESHEET = TEMPLATES_DIR / "report_html" / "report.css"
 CHART_DPI = 90  # a small chart: the overview shows several of them
+CHARTS_KEPT = 400  # service charts kept by service_chart: more than a national run's services
+# The service charts drawn in this process, by a key of everything they are drawn from.
+_charts: dict[str, dict[str, str]] = {}
 
 
 @dataclass(frozen=True)
@@ -195,16 +199,32 @@ def trend_table(rows: Sequence[AuditRow], outputs_root: Path) -> pd.DataFrame:
 
 
 def service_chart(data: pd.DataFrame, service: str, framework: Framework) -> dict[str, str]:
-    """Return one service's chart of every theme over its audits, as base64 PNG and alt text."""
+    """Return one service's chart of every theme over its audits, as base64 PNG and alt text.
+
+    A chart already drawn from the same data in this process is not drawn again: a batch draws
+    each service's chart as soon as its audits are built, while others build, and the page
+    made at the end finds it here.
+    """
+    from caseaudit_lib.present.chart_base import inputs_fingerprint
     from caseaudit_lib.present.charts import alt_text, close, figure_to_png_bytes, trend_chart
 
+    content = inputs_fingerprint(data)  # None: no content hash, so never reused
+    given = f"{service}|{framework.id}|{CHART_DPI}|{content}"
+    key = hashlib.sha256(given.encode()).hexdigest() if content is not None else None
+    if key in _charts:
+        return _charts[key]
     ax = trend_chart(data, bands=framework, title=f"{service}: theme scores")
     try:
         png = figure_to_png_bytes(ax, dpi=CHART_DPI)
         alt = alt_text(ax)
     finally:
         close(ax)
-    return {"service": service, "png": base64.b64encode(png).decode("ascii"), "alt": alt}
+    chart = {"service": service, "png": base64.b64encode(png).decode("ascii"), "alt": alt}
+    if key is not None:
+        if len(_charts) >= CHARTS_KEPT:
+            _charts.pop(next(iter(_charts)))  # the oldest
+        _charts[key] = chart
+    return chart
 
 
 def framework_groups(entries: Sequence[AuditEntry], outputs_root: Path) -> list[FrameworkGroup]:

@@ -64,7 +64,8 @@ _IMAGE_KEYS = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "
 
 
 # One compiled whole-token pattern per identifying column.
-_Needles = dict[str, re.Pattern[str]]
+# What is searched for: one compiled pattern per column of identifiers (compile_needles).
+Needles = dict[str, re.Pattern[str]]
 
 
 def date_variants(value: str) -> set[str]:
@@ -134,11 +135,15 @@ def _spellings(value: str) -> set[str]:
     return {s for s in spellings if is_checkable(s)}
 
 
-def _compile(identifiers: Mapping[str, Iterable[str]] | Iterable[str]) -> _Needles:
-    """Return one case-insensitive whole-token pattern per column of identifiers."""
+def compile_needles(identifiers: Mapping[str, Iterable[str]] | Iterable[str]) -> Needles:
+    """Return one case-insensitive whole-token pattern per column of identifiers.
+
+    Pass the result to :func:`scan_outputs` instead of the identifiers to compile them once
+    for several scans (compiling is most of a small scan's cost).
+    """
     if not isinstance(identifiers, Mapping):
         identifiers = {ANY_COLUMN: identifiers}
-    patterns: _Needles = {}
+    patterns: Needles = {}
     for column, values in identifiers.items():
         needles = {fold_text(s) for v in values if v is not None for s in _spellings(str(v))}
         needles.discard("")
@@ -156,7 +161,10 @@ def _describe(column: str) -> str:
 
 
 def scan_outputs(
-    paths: Iterable[Path], identifiers: Mapping[str, Iterable[str]] | Iterable[str]
+    paths: Iterable[Path],
+    identifiers: Mapping[str, Iterable[str]] | Iterable[str],
+    *,
+    needles: Needles | None = None,
 ) -> list[Problem]:
     """Return one problem per file and identifying column whose values appear in the file.
 
@@ -165,6 +173,8 @@ def scan_outputs(
             .json, .svg...) are searched as text, images are skipped.
         identifiers: The identifying values, as column -> values (so a hit can say which kind of
             value leaked) or as a plain set of values.
+        needles: The identifiers already compiled (:func:`compile_needles`); then
+            ``identifiers`` is not read.
 
     Returns:
         Problems (errors) naming the file, the first place in it and the column; the value is
@@ -172,7 +182,8 @@ def scan_outputs(
         clean one.
 
     """
-    needles = _compile(identifiers)
+    if needles is None:
+        needles = compile_needles(identifiers)
     problems: list[Problem] = []
     for path in paths:
         path = Path(path)
@@ -194,7 +205,7 @@ def scan_outputs(
 
 
 def _search(
-    path: Path, chunks: list[tuple[str | None, str | None, str]], needles: _Needles
+    path: Path, chunks: list[tuple[str | None, str | None, str]], needles: Needles
 ) -> list[Problem]:
     """Return the problems of one file's text chunks: (sheet, place, text) each."""
     folded = [(sheet, place, fold_text(text)) for sheet, place, text in chunks]
