@@ -103,6 +103,8 @@ def score_params(params: AuditParams | str | Path) -> AuditResults:
         return _score(params)
     if key not in _kept:
         results = _score(params)  # raises on bad input: nothing is kept
+        # Computed when first read: once here, not once in each notebook's copy.
+        results.scores.auditors, results.scores.agreement  # noqa: B018
         _kept.clear()
         _kept[key] = results
     # A copy each time: one notebook changing a table in place must not change the next one's.

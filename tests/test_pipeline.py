@@ -105,3 +105,35 @@ def test_remembered_results_are_scored_once_and_recomputed_when_an_input_changes
         pipeline.remember_results(False)
     pipeline.score_params(params)
     assert len(scored) == 3  # off: every call scores
+
+
+def test_kept_results_come_with_the_auditor_tables_made_once_and_only_while_inputs_hold(
+    tmp_path, monkeypatch
+):
+    import os
+    import shutil
+
+    from caseaudit_lib import pipeline
+    from caseaudit_lib.score import scoring
+
+    data = tmp_path / "audit.xlsx"
+    shutil.copy(ROOT / "data" / "bromley-2016-audit.xlsx", data)
+    params = pipeline.load_params(ROOT / "params" / "bromley-2016.yaml")
+    params = type(params)(**{**params.to_dict(), "data_file": str(data)})
+    made = []
+    real = scoring.auditor_scores
+    monkeypatch.setattr(scoring, "auditor_scores", lambda *a, **k: made.append(1) or real(*a, **k))
+    pipeline.remember_results(True)
+    try:
+        assert pipeline.kept_results(params.audit_id) is None  # nothing scored yet
+        copies = [pipeline.score_params(params) for _ in range(3)]
+        assert all(not c.scores.auditors.empty for c in copies)
+        assert len(made) == 1  # once, before the copies; not once per notebook
+        kept = pipeline.kept_results(params.audit_id)
+        assert kept is not None and kept.scores.themes.equals(copies[0].scores.themes)
+        assert pipeline.kept_results("another-audit") is None
+        stat = data.stat()
+        os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+        assert pipeline.kept_results(params.audit_id) is None  # the scoring file changed
+    finally:
+        pipeline.remember_results(False)
