@@ -233,7 +233,39 @@ def test_a_crashed_chromium_is_started_again_for_the_next_print(tmp_path, chromi
     write_pdf(html, tmp_path / "a.pdf", title=TITLE, footer=FOOTER, executable_path=chromium)
     printer = printer_for(chromium, CHROMIUM_ARGS)
     launches = printer.launches
-    printer.run(lambda browser: browser.close() or b"")  # as if Chromium had died
+    printer.run(lambda page: page.context.browser.close() or b"")  # as if Chromium had died
     write_pdf(html, tmp_path / "b.pdf", title=TITLE, footer=FOOTER, executable_path=chromium)
     assert printer.launches == launches + 1
     assert all(is_a4(size) for size in pdf_facts(tmp_path / "b.pdf").page_sizes)
+
+
+def test_the_kept_page_lets_nothing_but_the_report_load_print_after_print(tmp_path, chromium):  # noqa: F811
+    import http.server
+    import threading
+
+    asked = []
+
+    class Counting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            asked.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        outside = f"http://127.0.0.1:{server.server_port}"
+        for i in range(2):
+            page = tmp_path / f"r{i}.html"
+            page.write_text(
+                f'<!DOCTYPE html><title>t</title><h1>t</h1><img src="{outside}/{i}.png" alt="x">'
+                f'<link rel="stylesheet" href="{outside}/{i}.css">'
+            )
+            write_pdf(page, tmp_path / f"r{i}.pdf", title=TITLE, footer=FOOTER,
+                      executable_path=chromium)  # fmt: skip
+    finally:
+        server.shutdown()
+    assert asked == []

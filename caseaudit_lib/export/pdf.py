@@ -107,39 +107,20 @@ def write_pdf(
             [Problem("error", str(pdf_path), f"no Chromium to print the PDF; run {INSTALL_HINT}")]
         )
     page_url = Path(html_path).resolve().as_uri()
-
-    def route(route, request) -> None:  # noqa: ANN001 - Playwright's callback signature
-        # The report is self-contained: anything else would be a request to the network.
-        if request.url.split("#", 1)[0] == page_url or request.url.startswith("data:"):
-            route.continue_()
-        else:
-            route.abort("blockedbyclient")
-
-    def print_page(browser) -> bytes:  # noqa: ANN001 - Playwright's Browser
-        # A context per print: its own request filter, nothing kept from the report before.
-        context = browser.new_context(service_workers="block", java_script_enabled=False)
-        try:
-            context.route("**/*", route)
-            page = context.new_page()
-            page.goto(page_url, wait_until="load", timeout=TIMEOUT_MS)
-            page.emulate_media(media="print")
-            return page.pdf(
-                format="A4",
-                margin=MARGINS,
-                print_background=True,
-                display_header_footer=True,
-                header_template=header_template(title),
-                footer_template=footer_template(footer),
-                tagged=True,
-                outline=True,
-            )
-        finally:
-            context.close()
-
+    options = {
+        "format": "A4",
+        "margin": MARGINS,
+        "print_background": True,
+        "display_header_footer": True,
+        "header_template": header_template(title),
+        "footer_template": footer_template(footer),
+        "tagged": True,
+        "outline": True,
+    }
     # One Chromium per process, started by the first print: a batch worker prints an audit's
     # report after another, and starting the browser costs more than a print.
     try:
-        data = printer_for(executable, CHROMIUM_ARGS).run(print_page)
+        data = printer_for(executable, CHROMIUM_ARGS).print_page(page_url, options, TIMEOUT_MS)
     except LaunchError as exc:
         problem = f"Chromium could not be started ({exc}); run {INSTALL_HINT}"
         raise BrowserUnavailableError([Problem("error", str(pdf_path), problem)]) from exc
