@@ -128,18 +128,16 @@ def _build_reports(params: list[Path], **options: Any) -> int:
     files = find_params_files(params)
     # The overview's charts and leak check are prepared while the audits build.
     ahead = OverviewAhead(params, files)
-    try:
-        summary = run_batch(
-            files,
-            build_audit,
-            inputs_of=report_inputs,
-            output_dir_of=output_dir_of,
-            initializer=worker_setup,
-            on_outcome=ahead.audit_done,
-            **options,
-        )
-    finally:
-        ahead.finish()
+    summary = run_batch(
+        files,
+        build_audit,
+        inputs_of=report_inputs,
+        output_dir_of=output_dir_of,
+        initializer=worker_setup,
+        on_outcome=ahead.audit_done,
+        **options,
+    )
+    ahead.finish()  # not on an interrupt: its thread dies with the process
     print(summary.table())
     failed = summary.with_status("failed")
     if failed and all(blank_form_failure(o.message) for o in failed):

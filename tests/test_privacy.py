@@ -13,14 +13,15 @@ from caseaudit_lib.audit.loading import load_audit
 from caseaudit_lib.errors import ParamsError
 from caseaudit_lib.framework.model import load_framework
 from caseaudit_lib.privacy import pseudonymise as privacy
+from caseaudit_lib.privacy import salt
 from caseaudit_lib.privacy.pseudonymise import (
     PrivacyConfig,
     apply_privacy,
     collect_identifiers,
     privacy_key,
     pseudonymise,
-    resolve_salt,
 )
+from caseaudit_lib.privacy.salt import resolve_salt
 
 HEADER = ["case_id", "Child Name", "date-of-birth", "CMS_Ref", "Postcode", "auditor",
           "case_type", "worker", "Q1", "Q2", "Q3", "Q4", "Q5", "Q1_comment", "surname"]  # fmt: skip
@@ -37,8 +38,8 @@ PLANTED = {"BR/2015/0417", "BR/2015/0533", "Jayden Okafor", "Lily-Mae Porter", "
 
 @pytest.fixture(autouse=True)
 def no_ambient_salt(monkeypatch, tmp_path):
-    monkeypatch.delenv(privacy.SALT_ENV, raising=False)
-    monkeypatch.delenv(privacy.SALT_FILE_ENV, raising=False)
+    monkeypatch.delenv(salt.SALT_ENV, raising=False)
+    monkeypatch.delenv(salt.SALT_FILE_ENV, raising=False)
     monkeypatch.setenv("CASEAUDIT_ROOT", str(tmp_path / "root"))
     (tmp_path / "root").mkdir()
 
@@ -144,13 +145,13 @@ def test_salt_order(tmp_path, monkeypatch):
     root = tmp_path / "root"
     salt_file = tmp_path / "my-salt"
     salt_file.write_bytes(b"from-file")
-    monkeypatch.setenv(privacy.SALT_FILE_ENV, str(salt_file))
-    monkeypatch.setenv(privacy.SALT_ENV, "from-env")
+    monkeypatch.setenv(salt.SALT_FILE_ENV, str(salt_file))
+    monkeypatch.setenv(salt.SALT_ENV, "from-env")
     assert PrivacyConfig(salt=b"own").resolve_salt() == b"own"
     assert PrivacyConfig().resolve_salt() == b"from-env"
-    monkeypatch.delenv(privacy.SALT_ENV)
+    monkeypatch.delenv(salt.SALT_ENV)
     assert resolve_salt() == b"from-file"
-    monkeypatch.delenv(privacy.SALT_FILE_ENV)
+    monkeypatch.delenv(salt.SALT_FILE_ENV)
     assert not (root / ".caseaudit-salt").exists()
     created = resolve_salt()
     path = root / ".caseaudit-salt"
@@ -160,7 +161,7 @@ def test_salt_order(tmp_path, monkeypatch):
 
 
 def test_missing_salt_file(tmp_path, monkeypatch):
-    monkeypatch.setenv(privacy.SALT_FILE_ENV, str(tmp_path / "absent"))
+    monkeypatch.setenv(salt.SALT_FILE_ENV, str(tmp_path / "absent"))
     with pytest.raises(ParamsError):
         resolve_salt()
 

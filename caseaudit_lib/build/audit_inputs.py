@@ -17,7 +17,7 @@ from caseaudit_lib.errors import CaseAuditError, Problem
 from caseaudit_lib.export.browser import find_chromium
 from caseaudit_lib.load.sources import data_files
 from caseaudit_lib.paths import outputs_dir, project_root
-from caseaudit_lib.privacy.pseudonymise import resolve_salt, salt_path
+from caseaudit_lib.privacy.salt import resolve_salt, salt_path
 
 NOTEBOOKS_DIR = "notebooks"
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
@@ -76,13 +76,16 @@ def report_inputs(params_file: Path) -> list[Path]:
     Chromium that prints the PDF, when there is one. Runs in the
     batch's parent process for every audit, so it reads only small YAML files.
     """
-    from caseaudit_lib.compare.baseline import load_baseline
     from caseaudit_lib.framework.model import load_framework
 
     params = load_params(params_file)
     # A folder or glob of workbooks: each file is an input (a file added or removed counts).
     files: list[Path] = [*data_files(params.data_path), load_framework(params.framework).path]
     files += [p for p in (params.findings_path,) if p is not None]
+    if params.baseline_paths:
+        # Only then: the baselines module imports pandas, a quarter of a second of a batch
+        # that finds nothing changed.
+        from caseaudit_lib.compare.baseline import load_baseline
     for path in params.baseline_paths:
         files.append(path)
         baseline = load_baseline(path)

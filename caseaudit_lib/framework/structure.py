@@ -12,8 +12,10 @@ from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCORING_RULES = ("pooled", "mean_of_questions", "weakest_key_question")
 KEY_AREAS = ("desistance", "child_safety", "others_safety")
@@ -138,6 +140,10 @@ class Framework:
 
     def applicability(self) -> pd.DataFrame:
         """Return a bool table, case type ids by question ids, True where the question applies."""
+        # Imported here: reading params and frameworks (a batch's check that nothing changed)
+        # would otherwise import pandas, a quarter of a second, for this one table.
+        import pandas as pd
+
         table = pd.DataFrame(
             [[q.applies(ct) for q in self.questions] for ct in self.case_types],
             index=pd.Index(list(self.case_types), name="case_type"),

@@ -30,9 +30,8 @@ from caseaudit_lib.load.excel_cells import (
     xml_cell_faults,
 )
 from caseaudit_lib.load.sheet_choice import SheetInfo, choose_sheet, visibility_name
+from caseaudit_lib.load.sources import CSV_EXTENSIONS, EXCEL_EXTENSIONS
 
-EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-CSV_EXTENSIONS = (".csv",)
 HEADER_SEARCH_ROWS = 5
 CASE_ID = "case_id"
 

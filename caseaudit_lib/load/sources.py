@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from caseaudit_lib.errors import AuditDataError, Problem
-from caseaudit_lib.load.reading import CSV_EXTENSIONS, EXCEL_EXTENSIONS
 
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+CSV_EXTENSIONS = (".csv",)
 SCORING_EXTENSIONS = EXCEL_EXTENSIONS + CSV_EXTENSIONS
 LOCK_PREFIXES = ("~$", ".~lock.", ".")
 

@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -25,7 +24,7 @@ import pandas as pd
 from caseaudit_lib.errors import ParamsError, Problem
 from caseaudit_lib.load.reading import header_key, read_audit_sheet
 from caseaudit_lib.load.sources import data_files
-from caseaudit_lib.paths import project_root
+from caseaudit_lib.privacy.salt import resolve_salt
 
 DEFAULT_DROP: tuple[str, ...] = (
     "name", "first_name", "forename", "surname", "last_name", "child_name", "young_person",
@@ -37,9 +36,6 @@ DEFAULT_PSEUDONYMISE: tuple[str, ...] = ("case_id",)
 # Columns the scores need: they can be pseudonymised but never dropped.
 REQUIRED: tuple[str, ...] = ("case_id", "auditor", "case_type", "marking")
 
-SALT_ENV = "CASEAUDIT_SALT"
-SALT_FILE_ENV = "CASEAUDIT_SALT_FILE"
-SALT_FILE_NAME = ".caseaudit-salt"
 CASE_PREFIX = "C-"
 OTHER_PREFIX = "P-"
 PSEUDONYM_LENGTH = 6
@@ -184,51 +180,6 @@ class PrivacyConfig:
         bytes, readable only by its owner, on first use).
         """
         return self.salt if self.salt else resolve_salt()
-
-
-def salt_path() -> Path | None:
-    """Return the salt file the pseudonyms use, or None when the salt is in the environment."""
-    if os.environ.get(SALT_ENV):
-        return None
-    named = os.environ.get(SALT_FILE_ENV)
-    return Path(named).expanduser() if named else project_root() / SALT_FILE_NAME
-
-
-def resolve_salt() -> bytes:
-    """Return the salt from the environment or the project's salt file, creating that file once.
-
-    Raises:
-        ParamsError: The salt file named by ``CASEAUDIT_SALT_FILE`` is missing or empty.
-
-    """
-    env = os.environ.get(SALT_ENV)
-    if env:
-        return env.encode("utf-8")
-    named = os.environ.get(SALT_FILE_ENV)
-    if named:
-        return _read_salt(Path(named).expanduser(), SALT_FILE_ENV)
-    path = project_root() / SALT_FILE_NAME
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _read_salt(path, "the project salt file")
-    with os.fdopen(fd, "wb") as out:
-        salt = os.urandom(32)
-        out.write(salt)
-    return salt
-
-
-def _read_salt(path: Path, source: str) -> bytes:
-    try:
-        salt = path.read_bytes()
-    except OSError as exc:
-        raise ParamsError(
-            [Problem("error", str(path), f"cannot read the salt file named by {source}",
-                     value=exc.strerror)]
-        ) from None  # fmt: skip
-    if not salt:
-        raise ParamsError([Problem("error", str(path), "the salt file is empty")])
-    return salt
 
 
 def pseudonymise(values: pd.Series, salt: bytes, *, prefix: str = CASE_PREFIX) -> pd.Series:
