@@ -26,6 +26,7 @@ from caseaudit_lib.build.batch import BatchSummary
 from caseaudit_lib.build.state import FAILED_DIR, STAMP_NAME
 from caseaudit_lib.config.params import AuditParams, load_params
 from caseaudit_lib.errors import CaseAuditError, Problem
+from caseaudit_lib.export import OVERVIEW_FILE
 from caseaudit_lib.paths import project_root
 
 _KEY = re.compile(r'<meta name="caseaudit-overview-key" content="([0-9a-f]+)">')
@@ -141,14 +142,15 @@ def rebuild_overview(
         check's problems.
 
     """
-    from caseaudit_lib.export.overview import OVERVIEW_FILE, write_overview
-    from caseaudit_lib.privacy.leakcheck import scan_outputs
-
     root = outputs_root or project_root() / "outputs"
     paths = list(paths)
     key = overview_key(overview_params(paths), summary)
     if recorded_key(root / OVERVIEW_FILE) == key:
         return root / OVERVIEW_FILE, []
+    # Only now: the page's modules import pandas and matplotlib.
+    from caseaudit_lib.export.overview import write_overview
+    from caseaudit_lib.privacy.leakcheck import scan_outputs
+
     entries = overview_entries(paths, summary, root)
     if not entries:
         return None, []

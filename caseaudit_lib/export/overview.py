@@ -31,7 +31,7 @@ import jinja2
 import pandas as pd
 
 from caseaudit_lib import __version__
-from caseaudit_lib.export import REPORT_FILE, TEMPLATES_DIR
+from caseaudit_lib.export import OVERVIEW_FILE, REPORT_FILE, TEMPLATES_DIR
 from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.export.pdf import PDF_FILE
 from caseaudit_lib.present.wording import date_span, month_year
@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from caseaudit_lib.config.params import AuditParams
     from caseaudit_lib.framework.model import Framework
 
-OVERVIEW_FILE = "index.html"
 TABLES_DIR = "tables"
 THEME_SCORES = "theme_scores.csv"
 COMPARISON = "comparison.csv"
