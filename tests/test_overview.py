@@ -179,12 +179,17 @@ def test_rebuild_lists_every_params_file_of_the_folder_and_reads_failures_from_d
     assert "Last build failed" in row.group(1) and "No good report yet." in row.group(1)
 
 
-def test_a_child_s_name_in_the_overview_deletes_it_and_names_the_audit(audits, tmp_path):
-    files, outputs = audits
+def plant_child(params: Path, tmp_path: Path) -> None:
+    """Give mini-2016 a scoring file naming a child, and the child's name in its service."""
     data = tmp_path / "mini-2016.csv"
     data.write_text(f"case_id,auditor,case_type,name,Q1\nC1,Auditor A,RO,{CHILD},y\n")
-    write_params(files[0].parent, "mini-2016", audit_date="2016-03-21", data_file=str(data),
+    write_params(params, "mini-2016", audit_date="2016-03-21", data_file=str(data),
                  service=f"{CHILD}'s service")  # fmt: skip
+
+
+def test_a_child_s_name_in_the_overview_deletes_it_and_names_the_audit(audits, tmp_path):
+    files, outputs = audits
+    plant_child(files[0].parent, tmp_path)
     page, problems = rebuild_overview([files[0].parent], outputs_root=outputs)
     assert page is None and not (outputs / "index.html").exists()
     assert len(problems) == 1
@@ -291,10 +296,7 @@ def test_the_prepared_leak_check_still_finds_a_child_s_name(audits, tmp_path):
     from caseaudit_lib.build.overview_ahead import OverviewAhead
 
     files, outputs = audits
-    data = tmp_path / "mini-2016.csv"
-    data.write_text(f"case_id,auditor,case_type,name,Q1\nC1,Auditor A,RO,{CHILD},y\n")
-    write_params(files[0].parent, "mini-2016", audit_date="2016-03-21", data_file=str(data),
-                 service=f"{CHILD}'s service")  # fmt: skip
+    plant_child(files[0].parent, tmp_path)
     ahead = OverviewAhead([files[0].parent], files, outputs_root=outputs)
     ahead.audit_done(outcome(files[0], "built", outputs))
     ahead.finish()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -74,18 +75,24 @@ def test_a_blank_form_cannot_be_scored(tmp_path: Path) -> None:
         score_params(tmp_path / "p.yaml")
 
 
+def sample_on_a_copy(tmp_path: Path):
+    """Return a copy of the 2016 sample's workbook and its params pointing at that copy."""
+    from caseaudit_lib.config.params import load_params
+
+    data = tmp_path / "audit.xlsx"
+    shutil.copy(ROOT / "data" / "bromley-2016-audit.xlsx", data)
+    params = load_params(ROOT / "params" / "bromley-2016.yaml")
+    return data, type(params)(**{**params.to_dict(), "data_file": str(data)})
+
+
 def test_remembered_results_are_scored_once_and_recomputed_when_an_input_changes(
     tmp_path, monkeypatch
 ) -> None:
     import os
-    import shutil
 
     from caseaudit_lib import pipeline
 
-    data = tmp_path / "audit.xlsx"
-    shutil.copy(ROOT / "data" / "bromley-2016-audit.xlsx", data)
-    params = pipeline.load_params(ROOT / "params" / "bromley-2016.yaml")
-    params = type(params)(**{**params.to_dict(), "data_file": str(data)})
+    data, params = sample_on_a_copy(tmp_path)
     scored = []
     real = pipeline.load_and_score
     monkeypatch.setattr(pipeline, "load_and_score", lambda p: scored.append(p) or real(p))
@@ -111,15 +118,11 @@ def test_kept_results_come_with_the_auditor_tables_made_once_and_only_while_inpu
     tmp_path, monkeypatch
 ):
     import os
-    import shutil
 
     from caseaudit_lib import pipeline
     from caseaudit_lib.score import scoring
 
-    data = tmp_path / "audit.xlsx"
-    shutil.copy(ROOT / "data" / "bromley-2016-audit.xlsx", data)
-    params = pipeline.load_params(ROOT / "params" / "bromley-2016.yaml")
-    params = type(params)(**{**params.to_dict(), "data_file": str(data)})
+    data, params = sample_on_a_copy(tmp_path)
     made = []
     real = scoring.auditor_scores
     monkeypatch.setattr(scoring, "auditor_scores", lambda *a, **k: made.append(1) or real(*a, **k))

@@ -112,22 +112,13 @@ class ChromiumPrinter:
             try:
                 while (item := self._jobs.get()) is not None:
                     job, done = item
-                    if browser is None or not browser.is_connected() or page.is_closed():
+                    if page is None or page.is_closed() or not browser.is_connected():
+                        if browser is not None and browser.is_connected():
+                            browser.close()
                         try:
-                            if browser is not None and browser.is_connected():
-                                browser.close()
-                            browser = playwright.chromium.launch(
-                                executable_path=self.executable, args=list(self.args)
-                            )
-                            self.launches += 1
-                            context = browser.new_context(
-                                service_workers="block", java_script_enabled=False
-                            )
-                            context.route("**/*", self._route)
-                            page = context.new_page()
-                            page.emulate_media(media="print")
+                            browser, page = self._open_page(playwright)
                         except PlaywrightError as exc:
-                            browser = None
+                            browser = page = None
                             done.set_exception(LaunchError(first_line(exc)))
                             continue
                     try:
@@ -141,6 +132,20 @@ class ChromiumPrinter:
             finally:
                 if browser is not None and browser.is_connected():
                     browser.close()
+
+    def _open_page(self, playwright: Any) -> tuple[Any, Any]:
+        """Start Chromium and open the page every print uses: no script, print media."""
+        browser = playwright.chromium.launch(executable_path=self.executable, args=list(self.args))
+        self.launches += 1
+        try:
+            context = browser.new_context(service_workers="block", java_script_enabled=False)
+            context.route("**/*", self._route)
+            page = context.new_page()
+            page.emulate_media(media="print")
+        except BaseException:
+            browser.close()  # started but unusable: not left running
+            raise
+        return browser, page
 
     def _fail_all(self, error: BaseException) -> None:
         """Answer every job, now and later, with one error (no browser can ever start)."""
