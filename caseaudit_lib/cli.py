@@ -118,10 +118,15 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _build_reports(params: list[Path], **options: Any) -> int:
-    """Build the reports of the audits named (files or folders), print the summary, exit code."""
+def _build_reports(params: list[Path], *, force: bool = False, **options: Any) -> int:
+    """Build the reports of the audits named (files or folders), print the summary, exit code.
+
+    The overview is rebuilt whatever failed; the exit status is chosen after it.
+    """
+    import functools
+
     from caseaudit_lib.build.audit_build import build_audit, worker_setup
-    from caseaudit_lib.build.audit_inputs import find_params_files, output_dir_of, report_inputs
+    from caseaudit_lib.build.audit_inputs import find_params_files, output_dir_of, report_manifest
     from caseaudit_lib.build.batch import run_batch
     from caseaudit_lib.build.overview_ahead import OverviewAhead
 
@@ -130,19 +135,22 @@ def _build_reports(params: list[Path], **options: Any) -> int:
     ahead = OverviewAhead(params, files)
     summary = run_batch(
         files,
-        build_audit,
-        inputs_of=report_inputs,
+        # --force runs every notebook; otherwise a findings-only change runs the report alone.
+        functools.partial(build_audit, full=True) if force else build_audit,
+        manifest_of=report_manifest,
         output_dir_of=output_dir_of,
         initializer=worker_setup,
         on_outcome=ahead.audit_done,
+        force=force,
         **options,
     )
     ahead.finish()  # not on an interrupt: its thread dies with the process
     print(summary.table())
+    overview_status = _after_build(params, summary, ahead)
     failed = summary.with_status("failed")
     if failed and all(blank_form_failure(o.message) for o in failed):
-        return EXIT_INPUT  # every failure is the user's input: a form with no cases
-    return max(summary.exit_code, _after_build(params, summary, ahead))
+        return max(EXIT_INPUT, overview_status)  # the user's input: a form with no cases
+    return max(summary.exit_code, overview_status)
 
 
 def _after_build(
@@ -176,11 +184,25 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from caseaudit_lib.audit.blank_form import require_cases
     from caseaudit_lib.config.params import load_params
 
-    # A blank form stops here, in one line, before any notebook starts.
+    # A blank form stops here, in one line, before any notebook starts; the overview is
+    # still rebuilt (it shows every audit of the folder, this one as it last was).
     params = load_params(Path(args.params))
-    require_cases(params.data_path, str(params.data_file))
-    # One audit, built in this process: a worker's start-up would be pure overhead.
-    return _build_reports([Path(args.params)], force=True, progress=False, in_process=True)
+    try:
+        require_cases(params.data_path, str(params.data_file))
+    except CaseAuditError as error:
+        for line in error.lines():
+            print(line, file=sys.stderr)
+        return max(EXIT_INPUT, _rebuild_overview_only([Path(args.params)]))
+    # One audit, built in this process: a worker's start-up would be pure overhead. Without
+    # --force an audit whose manifest is unchanged is skipped, and the summary says so.
+    return _build_reports([Path(args.params)], force=args.force, progress=False, in_process=True)
+
+
+def _rebuild_overview_only(params: list[Path]) -> int:
+    """Rebuild the overview when no audit was built; return its exit code."""
+    from caseaudit_lib.build.batch import BatchSummary
+
+    return _after_build(params, BatchSummary([]))
 
 
 def _cmd_batch(args: argparse.Namespace) -> int:
@@ -257,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="build one audit's HTML report, notebooks and tables")
     p.add_argument("params", help="the audit's params file")
+    p.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("batch", help="build every audit's report, in parallel, skipping unchanged")
@@ -292,10 +315,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAULT
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def summary_table(results: AuditResults) -> str:
     """Return the theme scores as a plain-text table for the console."""
     themes = results.scores.themes
@@ -326,3 +345,8 @@ def blank_form_failure(message: str) -> bool:
     from caseaudit_lib.audit.blank_form import BLANK_FORM
 
     return BLANK_FORM in message
+
+
+# Last, so that `python -m caseaudit_lib.cli` sees every function of the module defined.
+if __name__ == "__main__":
+    sys.exit(main())

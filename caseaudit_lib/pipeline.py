@@ -6,7 +6,7 @@ trend over every audit of the service. ``privacy_config`` is re-exported for the
 
 A build runs an audit's five notebooks in one warm kernel, and each starts with
 ``score_params``: :func:`remember_results` (switched on in that kernel only) keeps the last
-results, keyed by the parameters and the size and modification time of every input file, so
+results, keyed by the parameters and the content of every input (the audit's manifest), so
 the audit is loaded and scored once per kernel instead of once per notebook.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from caseaudit_lib.compare.comparison import compare_all, compare_questions, tre
 from caseaudit_lib.config.params import AuditParams, earlier_chain, load_params
 from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.framework.model import Framework
-from caseaudit_lib.paths import resolve
+from caseaudit_lib.manifest import SCORES, manifest_of_params
 from caseaudit_lib.score.from_params import load_and_score, privacy_config
 from caseaudit_lib.score.scoring import AuditScores
 
@@ -69,25 +68,14 @@ def remember_results(on: bool = True) -> None:
 
 
 def inputs_key(params: AuditParams) -> str:
-    """Return what identifies an audit's results: its parameters and its input files' stamps."""
-    files = [params.data_path, *params.baseline_paths, *params.earlier_audit_paths]
-    files += [p for p in (params.findings_path,) if p is not None]
-    framework = resolve(params.framework)
-    if framework.suffix in (".yaml", ".yml"):
-        files.append(framework)
-    for earlier in earlier_chain(params):
-        files += [earlier.data_path, *earlier.earlier_audit_paths]
-        files += [p for p in (earlier.findings_path,) if p is not None]
-    stamps = []
-    for path in files:
-        try:
-            stat = path.stat()
-        except OSError:
-            stamps.append([str(path), None])
-        else:
-            stamps.append([str(path), stat.st_size, stat.st_mtime_ns])
-    salt = [os.environ.get(name) for name in ("CASEAUDIT_SALT", "CASEAUDIT_SALT_FILE")]
-    parts = [params.to_dict(), params.source, str(Path.cwd()), salt, stamps]
+    """Return what identifies an audit's results: its parameters and its scores-stage inputs.
+
+    The inputs by content, from the audit's manifest (:mod:`caseaudit_lib.manifest`): a
+    workbook edited inside a data folder, a salt changed in the environment, a baseline's own
+    params changed, each gives another key.
+    """
+    manifest = manifest_of_params(params, chromium="")  # the PDF's printer scores nothing
+    parts = [params.to_dict(), str(Path.cwd()), manifest.digest(SCORES)]
     return json.dumps(parts, sort_keys=True, default=str)
 
 

@@ -24,6 +24,7 @@ Executing a notebook is one replaceable function (``executor``, default :func:`e
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -32,20 +33,23 @@ from typing import Any
 
 from caseaudit_lib.build.audit_inputs import NOTEBOOKS_DIR, audit_notebooks, notebooks_dir
 from caseaudit_lib.build.batch import BuildFailed, BuildResult
-from caseaudit_lib.build.state import staging_dir_for
+from caseaudit_lib.build.state import read_stamp, staging_dir_for
 from caseaudit_lib.config.params import AuditParams, display_path, load_params
 from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.export import REPORT_FILE
 from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.manifest import REPORT_NOTEBOOK, SCORES, audit_manifest
 from caseaudit_lib.paths import outputs_dir
 
 KERNEL_NAME = "caseaudit"
-REPORT_NOTEBOOK = "05_report.ipynb"
 TABLES_DIR = "tables"
 XLSX_FILE = "scores.xlsx"
-CELL_TIMEOUT_S = 600
+REPORT_ONLY = "only the report rebuilt (scores unchanged)"
 
 Executor = Callable[[Path, Path, Mapping[str, Any], Path], None]
+
+CELL_TIMEOUT_ENV = "CASEAUDIT_CELL_TIMEOUT"
+CELL_TIMEOUT_S = 600.0  # default: generous, a national audit's notebook takes seconds
 
 # Built once per worker process by worker_setup(): compiling nbconvert's templates is slow.
 _exporter: Any = None
@@ -58,7 +62,7 @@ def worker_setup() -> None:
     # imports nbconvert and builds the exporter.
     from caseaudit_lib.build.execution import worker_session
 
-    worker_session(KERNEL_NAME, cwd=notebooks_dir(), timeout=CELL_TIMEOUT_S)
+    worker_session(KERNEL_NAME, cwd=notebooks_dir(), timeout=cell_timeout())
     # nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (JupyterLab
     # brings it, through jupyter-events) and that compiles a grammar at import: 0.7 s a process,
     # for IRI format checks that notebook validation never makes. Marked missing, jsonschema
@@ -73,6 +77,25 @@ def worker_setup() -> None:
 
     if _exporter is None:
         _exporter = make_exporter()
+
+
+def cell_timeout() -> float:
+    """Return the seconds a notebook cell may run: env ``CASEAUDIT_CELL_TIMEOUT``, default 600.
+
+    Raises:
+        CaseAuditError: the variable is not a positive number of seconds.
+
+    """
+    text = os.environ.get(CELL_TIMEOUT_ENV, "").strip()
+    if not text:
+        return CELL_TIMEOUT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise CaseAuditError(f"{CELL_TIMEOUT_ENV}={text}: expected a positive number of seconds")
+    return seconds
 
 
 def _get_exporter() -> Any:
@@ -91,7 +114,7 @@ def execute_notebook(source: Path, target: Path, parameters: Mapping[str, Any], 
     """
     from caseaudit_lib.build.execution import worker_session
 
-    session = worker_session(KERNEL_NAME, cwd=cwd, timeout=CELL_TIMEOUT_S)
+    session = worker_session(KERNEL_NAME, cwd=cwd, timeout=cell_timeout())
     session.run_notebook(source, dict(parameters), target, cwd=cwd)
 
 
@@ -112,9 +135,16 @@ def _failure(exc: BaseException) -> str:
 
 
 def run_notebooks(
-    params: AuditParams, staging: Path, executor: Executor | None = None
+    params: AuditParams,
+    staging: Path,
+    executor: Executor | None = None,
+    *,
+    only: Iterable[str] | None = None,
 ) -> list[Path]:
-    """Execute every audit notebook into ``staging/notebooks`` and return the executed files.
+    """Execute the audit notebooks into ``staging/notebooks`` and return the executed files.
+
+    ``only`` names the notebooks to run (default every one), e.g. the report notebook alone
+    when only the findings changed.
 
     Raises:
         BuildFailed: a notebook raised; the executed notebook with its error stays in staging.
@@ -130,7 +160,10 @@ def run_notebooks(
     notebooks = audit_notebooks()
     if not any(nb.name == REPORT_NOTEBOOK for nb in notebooks):
         raise BuildFailed(f"no {REPORT_NOTEBOOK} in {display_path(notebooks_dir())}", staging)
+    wanted = set(only) if only is not None else None
     for notebook in notebooks:
+        if wanted is not None and notebook.name not in wanted:
+            continue
         target = folder / notebook.name
         try:
             executor(notebook, target, parameters, notebooks_dir())
@@ -224,7 +257,7 @@ def kernel_tables(params: AuditParams, params_file: Path, staging: Path) -> Path
     code = TABLES_CODE.format(
         audit_id=params.audit_id, params_file=str(Path(params_file).resolve()), out_dir=str(folder)
     )
-    session = worker_session(KERNEL_NAME, cwd=notebooks_dir(), timeout=CELL_TIMEOUT_S)
+    session = worker_session(KERNEL_NAME, cwd=notebooks_dir(), timeout=cell_timeout())
     try:
         session.run_code(code, "writing the tables")
     except RuntimeError as exc:
@@ -261,28 +294,91 @@ def build_with_executor(
     return run_notebooks(params, staging, executor), tables, results.framework
 
 
-def build_audit(params_file: Path, *, executor: Executor | None = None) -> BuildResult:
+def build_audit(
+    params_file: Path, *, executor: Executor | None = None, full: bool = False
+) -> BuildResult:
     """Build one audit's report, executed notebooks and tables into a staging folder.
+
+    When the audit's last good build was made from the same scores-stage inputs (only the
+    findings, the report notebook, the templates or Chromium changed: see
+    :mod:`caseaudit_lib.manifest`), only the report notebook runs; the other executed notebooks
+    and the tables of that build are reused. A failed build's files are leak-checked before
+    the batch keeps them (:func:`scrub_failed`).
 
     Args:
         params_file: the audit's params file.
         executor: runs one notebook (default :func:`execute_notebook`, the warm kernel).
+        full: run every notebook even when the scores could be reused (``--force``).
 
     Returns:
         The staging folder, for :func:`caseaudit_lib.build.batch.run_batch` to publish into
         ``outputs/<audit_id>/`` (report.html last).
 
     Raises:
-        BuildFailed: a notebook failed (its executed copy is kept) or an output holds personal
-            data (that output is deleted).
-        CaseAuditError: the params file has errors (nothing was built).
+        BuildFailed: a notebook failed (its executed copy is kept, if it holds no personal
+            data) or an output holds personal data (that output is deleted).
+        CaseAuditError: the params file has errors, or the form is blank (nothing was built).
 
     """
+    params = load_params(params_file)
+    final = outputs_dir(params.audit_id)
+    staging = staging_dir_for(final)
+    try:
+        reused = [] if full or executor is not None else reusable_outputs(params_file, final)
+        return _build_into(params, params_file, staging, executor, reused)
+    except BuildFailed as exc:
+        note = scrub_failed(params, staging)
+        raise BuildFailed(str(exc) + note, exc.staging_dir) from exc
+    except BaseException:
+        scrub_failed(params, staging)
+        raise
+
+
+def reusable_outputs(params_file: Path, final: Path) -> list[str]:
+    """Return the outputs of the last good build that a findings-only rebuild keeps ([]: none).
+
+    They are the executed notebooks before the report and the score tables, reusable when that
+    build's scores-stage digest is the current one and every one of them is still in place.
+    """
+    stamp = read_stamp(final)
+    if stamp is None or not stamp.extra.get(SCORES):
+        return []
+    if stamp.extra[SCORES] != audit_manifest(params_file, chromium="").digest(SCORES):
+        return []
+    report_nb = f"{NOTEBOOKS_DIR}/{REPORT_NOTEBOOK}"
+    kept = [
+        name
+        for name in stamp.outputs
+        if name.startswith((f"{NOTEBOOKS_DIR}/", f"{TABLES_DIR}/")) and name != report_nb
+    ]
+    others = [nb for nb in audit_notebooks() if nb.name != REPORT_NOTEBOOK]
+    complete = {f"{NOTEBOOKS_DIR}/{nb.name}" for nb in others} <= set(kept)
+    present = all((final / name).is_file() for name in kept)
+    has_tables = f"{TABLES_DIR}/{XLSX_FILE}" in kept
+    return kept if complete and present and has_tables else []
+
+
+def _build_into(
+    params: AuditParams,
+    params_file: Path,
+    staging: Path,
+    executor: Executor | None,
+    reused: list[str],
+) -> BuildResult:
+    """Build into ``staging``: every notebook, or the report alone beside ``reused`` outputs."""
     from caseaudit_lib.export.html import export_html
 
-    params = load_params(params_file)
-    staging = staging_dir_for(outputs_dir(params.audit_id))
-    if executor is None:
+    if reused:
+        final = outputs_dir(params.audit_id)
+        for name in reused:
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(final / name, staging / name)
+        require_filled_form(params)
+        run_notebooks(params, staging, executor, only=[REPORT_NOTEBOOK])
+        notebooks = sorted((staging / NOTEBOOKS_DIR).iterdir())
+        tables = staging / TABLES_DIR
+        framework = load_framework(params.framework)
+    elif executor is None:
         # The warm kernel scores the audit for its notebooks and keeps the results: it writes
         # the tables too, so the audit is not scored a second time in this process.
         require_filled_form(params)
@@ -307,7 +403,38 @@ def build_audit(params_file: Path, *, executor: Executor | None = None) -> Build
     shutil.copy2(tables / XLSX_FILE, staging / XLSX_FILE)
     board = [report, *pdf, staging / XLSX_FILE, *sorted(tables.iterdir())]
     check_for_identifiers(params, [*board, *notebooks], staging, framework)
-    return BuildResult(staging, message=note)
+    return BuildResult(staging, message=note or (REPORT_ONLY if reused else ""))
+
+
+def scrub_failed(params: AuditParams, staging: Path) -> str:
+    """Leak-check a failed build's files before they are kept; delete each file with a hit.
+
+    Returns:
+        A note for the failure's reason ("" when nothing was withheld). When the audit's
+        identifying values cannot be read (its scoring file is what failed, say), the files
+        cannot be checked, so none is kept.
+
+    """
+    from caseaudit_lib.pipeline import privacy_config
+    from caseaudit_lib.privacy.leakcheck import scan_outputs
+    from caseaudit_lib.privacy.pseudonymise import collect_identifiers
+
+    files = sorted(p for p in staging.rglob("*") if p.is_file()) if staging.is_dir() else []
+    if not files:
+        return ""
+    try:
+        identifiers = collect_identifiers(params.data_path, None, privacy_config(params))
+        problems = scan_outputs(files, identifiers)
+    except Exception:
+        shutil.rmtree(staging, ignore_errors=True)
+        return " (the failed build's files were not kept: they could not be checked)"
+    withheld = sorted({Path(p.file) for p in problems})
+    for path in withheld:
+        path.unlink(missing_ok=True)
+    if not withheld:
+        return ""
+    names = ", ".join(p.relative_to(staging).as_posix() for p in withheld)
+    return f" (not kept, personal data in them: {names})"
 
 
 def print_pdf(report: Path, params: AuditParams, staging: Path) -> tuple[list[Path], str]:

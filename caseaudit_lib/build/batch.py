@@ -35,6 +35,7 @@ from caseaudit_lib.build.state import (
     input_state,
     keep_failed,
     library_fingerprint,
+    manifest_state,
     mark_publishing,
     publish,
     read_stamp,
@@ -50,10 +51,14 @@ from caseaudit_lib.build.summary import (
     BatchSummary,
     describe_exception,
     reason_for_reader,
+    without_values,
 )
+from caseaudit_lib.manifest import Manifest
 from caseaudit_lib.paths import outputs_dir
 
-__all__ = ["BuildFailed", "BuildResult", "run_batch"]
+__all__ = ["UNCHANGED", "BuildFailed", "BuildResult", "run_batch"]
+
+UNCHANGED = "unchanged since its last good build (--force rebuilds it)"
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,8 @@ def run_batch(
     workers: int | None = None,
     force: bool = False,
     progress: bool = True,
-    inputs_of: Callable[[Path], list[Path]],
+    inputs_of: Callable[[Path], list[Path]] | None = None,
+    manifest_of: Callable[[Path], Manifest] | None = None,
     output_dir_of: Callable[[Path], Path] | None = None,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
@@ -122,6 +128,9 @@ def run_batch(
         progress: show a progress bar (only when stderr is a terminal).
         inputs_of: the files an audit is built from besides its params file (data, findings,
             framework, baselines, notebooks...); called in this process, so keep it light.
+        manifest_of: instead of ``inputs_of`` (and ``fingerprint``): an audit's manifest, every
+            input by content (:func:`caseaudit_lib.manifest.audit_manifest`); its stage
+            digests are recorded in the build stamp.
         output_dir_of: an audit's output folder; default ``outputs/<params file stem>``.
         initializer: called once in each worker process (import papermill, build an
             exporter...); it must be picklable, like ``build``.
@@ -158,7 +167,12 @@ def run_batch(
                 raise ValueError(f"same output folder as {claimed[folder.resolve()]}")
             claimed[folder.resolve()] = params_file
             final_dir = folder
-            state = input_state([params_file, *inputs_of(params_file)], hasher, fingerprint)
+            if manifest_of is not None:
+                state = manifest_state(manifest_of(params_file))
+            elif inputs_of is not None:
+                state = input_state([params_file, *inputs_of(params_file)], hasher, fingerprint)
+            else:
+                raise TypeError("run_batch needs inputs_of or manifest_of")
         except Exception as exc:  # one bad params file must not stop the batch
             outcomes[index] = _unbuildable(audit_id, params_file, final_dir, exc)
             continue
@@ -167,9 +181,10 @@ def run_batch(
             # The last good build matches the inputs again: its report is not stale. A batch
             # killed earlier may have left staging folders behind: any batch removes them.
             clear_failure(final_dir)
+            clear_failed(final_dir)
             remove_leftovers(final_dir)
             outcomes[index] = AuditOutcome(
-                audit_id, params_file, "skipped", message="unchanged", output_dir=final_dir
+                audit_id, params_file, "skipped", message=UNCHANGED, output_dir=final_dir
             )
         else:
             tasks.append(_Task(index, audit_id, params_file, final_dir, state, reason))
@@ -232,7 +247,7 @@ def _unbuildable(
     audit_id: str, params_file: Path, final_dir: Path | None, exc: Exception
 ) -> AuditOutcome:
     """Report an audit that could not even be planned (e.g. a bad params file)."""
-    message = describe_exception(exc)
+    message = without_values(describe_exception(exc))
     if final_dir is None:
         return AuditOutcome(audit_id, params_file, "failed", message=message)
     return _failed_outcome(audit_id, params_file, final_dir, message, 0.0, ())
@@ -247,7 +262,7 @@ def _failed_outcome(
     artefacts: Sequence[Path],
 ) -> AuditOutcome:
     """Record a failed build in its folder and report it, naming a stale report if one is kept."""
-    message = message.strip() or "build failed"
+    message = without_values(message).strip() or "build failed"
     try:
         record_failure(final_dir, message)
     except OSError:

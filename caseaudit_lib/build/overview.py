@@ -3,14 +3,16 @@
 ``caseaudit batch`` and ``caseaudit report`` call :func:`rebuild_overview` once their audits are
 built. The overview (:mod:`caseaudit_lib.export.overview`) lists every params file in the folders
 of the params files built (``caseaudit report params/x.yaml`` still shows every audit of
-``params/``), each with the state its outputs folder is in: a ``failed/`` folder means its last
-build failed, whatever earlier good report stays linked. Like every board file, the page is then
-searched for the identifying values of every listed audit's scoring file; a hit deletes it and
-is reported (file and kind of value, never the value).
+``params/``), each with the state its outputs folder is in: its failure record
+(``.last-failure.json``) means its last build failed, whatever earlier good report stays
+linked. Like every board file, the page is then searched for the identifying values of every
+listed audit's scoring file; a hit deletes it and is reported (file and kind of value, never
+the value).
 
 A batch that changed nothing leaves the overview as it is, without reading a table or drawing a
-chart: the page records a key of what it was made from (each params file's size and time, each
-audit's build stamp and failed state), and an equal key means there is nothing to redo.
+chart: the page records a key of what it was made from (caseaudit's own digest, each params
+file's content, each audit's build stamp and failure record, by content), and an equal key
+means there is nothing to redo.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from typing import Any
 
 from caseaudit_lib.build.audit_inputs import find_params_files
 from caseaudit_lib.build.batch import BatchSummary
-from caseaudit_lib.build.state import FAILED_DIR, STAMP_NAME
+from caseaudit_lib.build.state import STAMP_NAME
+from caseaudit_lib.build.status import FAILURE_NAME, build_status
 from caseaudit_lib.config.params import AuditParams, load_params
 from caseaudit_lib.errors import CaseAuditError, Problem
 from caseaudit_lib.export import OVERVIEW_FILE
+from caseaudit_lib.manifest import library_fingerprint
 from caseaudit_lib.paths import project_root
 
 _KEY = re.compile(r'<meta name="caseaudit-overview-key" content="([0-9a-f]+)">')
@@ -44,47 +48,49 @@ def overview_params(paths: Iterable[Path]) -> list[Path]:
 def overview_entries(
     paths: Iterable[Path], summary: BatchSummary | None, outputs_root: Path
 ) -> list:
-    """Return an overview entry per readable params file of the paths' folders, failed or not."""
+    """Return an overview entry per readable params file of the paths' folders, failed or not.
+
+    Whether an audit's last build failed, and why, is its failure record
+    (:func:`caseaudit_lib.build.status.build_status`), the same the summary and ``status`` read.
+    """
     from caseaudit_lib.export.overview import AuditEntry
 
-    params_files = overview_params(paths)
-    messages = {
-        o.params_file.resolve(): o.message
-        for o in (summary.outcomes if summary is not None else [])
-        if o.status == "failed"
-    }
     entries = []
-    for path in params_files:
+    for path in overview_params(paths):
         try:
             params = load_params(path, check_files=False)
         except CaseAuditError:
             continue  # the batch has already reported it
-        folder = outputs_root / params.audit_id
-        failed = (folder / FAILED_DIR).is_dir() or path.resolve() in messages
-        message = (messages.get(path.resolve(), "").splitlines() or [""])[0]
-        entries.append(AuditEntry(params, failed=failed, message=message))
+        status = build_status(outputs_root / params.audit_id)
+        message = status.failure if status.last_build_failed else ""
+        entries.append(AuditEntry(params, failed=status.last_build_failed, message=message))
     return entries
 
 
-def overview_key(params_files: Sequence[Path], summary: BatchSummary | None) -> str:
-    """Return the key of what an overview is made from (see the module docstring)."""
-    from caseaudit_lib import __version__
+def overview_key(params_files: Sequence[Path], outputs_root: Path) -> str:
+    """Return the key of what an overview is made from: every input of the page, by content.
 
-    parts = [__version__]
+    caseaudit itself (version and source, templates included), each params file listed, and
+    each audit's build stamp and failure record, which change with every good or failed build.
+    """
+    sha = hashlib.sha256(f"caseaudit={library_fingerprint()}\n".encode())
     for path in params_files:
-        stat = path.stat()
-        parts.append(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
-    for outcome in summary.outcomes if summary is not None else []:
-        folder = outcome.output_dir
-        if folder is None:
-            parts.append(f"{outcome.params_file}:{outcome.status}")
+        sha.update(f"{path.resolve()}={_digest(path)}\n".encode())
+        try:
+            audit_id = load_params(path, check_files=False).audit_id
+        except CaseAuditError:
             continue
-        stamp = folder / STAMP_NAME
-        seen = f"{stamp.stat().st_mtime_ns}" if stamp.is_file() else "none"
-        # Failed or not, not built or skipped: a batch that changed nothing shows the same page.
-        failed = outcome.status == "failed"
-        parts.append(f"{folder}:{seen}:{(folder / FAILED_DIR).is_dir()}:{failed}")
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+        folder = outputs_root / audit_id
+        for name in (STAMP_NAME, FAILURE_NAME):
+            sha.update(f"{audit_id}/{name}={_digest(folder / name)}\n".encode())
+    return sha.hexdigest()
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
 
 
 def recorded_key(page: Path) -> str | None:
@@ -144,7 +150,7 @@ def rebuild_overview(
     """
     root = outputs_root or project_root() / "outputs"
     paths = list(paths)
-    key = overview_key(overview_params(paths), summary)
+    key = overview_key(overview_params(paths), root)
     if recorded_key(root / OVERVIEW_FILE) == key:
         return root / OVERVIEW_FILE, []
     # Only now: the page's modules import pandas and matplotlib.

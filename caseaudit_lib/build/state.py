@@ -4,7 +4,8 @@ An audit's folder ``outputs/<audit_id>/`` holds:
 
 - the published outputs (``report.html``, tables, charts...), each one complete;
 - ``.build-stamp.json``: what the last GOOD build was made from (a SHA-256 digest of every input
-  file and of the library) and which files it published;
+  of its manifest, :mod:`caseaudit_lib.manifest`, and of each stage's inputs) and which files it
+  published;
 - ``failed/``: the artefacts of the last failed build (for example the executed notebook that
   holds the error), replaced by each failure and removed by the next good build;
 - while a build runs, ``.staging-<pid>-<token>/``, where the build writes its new outputs.
@@ -43,6 +44,8 @@ from caseaudit_lib.export.atomic import (
     temp_name_for,
     write_atomic,
 )
+from caseaudit_lib.manifest import Manifest
+from caseaudit_lib.manifest import library_fingerprint as library_fingerprint  # re-exported
 
 STAMP_NAME = ".build-stamp.json"
 FAILED_DIR = "failed"
@@ -74,36 +77,6 @@ def _file_sha256(path: Path) -> str | None:
         return None
 
 
-def library_fingerprint(package_dir: Path | None = None, version: str | None = None) -> str:
-    """Return a digest of the library's version and of every source file of the package.
-
-    Args:
-        package_dir: the package folder to hash; by default the installed ``caseaudit_lib``.
-        version: the library version; by default the installed ``caseaudit`` distribution's.
-
-    """
-    if package_dir is None:
-        package_dir = Path(__file__).resolve().parent
-    if version is None:
-        from importlib.metadata import PackageNotFoundError
-        from importlib.metadata import version as dist_version
-
-        try:
-            version = dist_version("caseaudit")
-        except PackageNotFoundError:
-            version = "unknown"
-    sha = hashlib.sha256(f"version={version}\n".encode())
-    files = sorted(
-        p
-        for p in package_dir.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".pyc", ".pyo"}
-    )
-    for path in files:
-        digest = _file_sha256(path) or "missing"
-        sha.update(f"{path.relative_to(package_dir).as_posix()}={digest}\n".encode())
-    return sha.hexdigest()
-
-
 @dataclass(frozen=True)
 class InputState:
     """The digests of everything one audit is built from."""
@@ -111,6 +84,18 @@ class InputState:
     digest: str  # one digest over the library fingerprint and every input's content
     fingerprint: str
     files: dict[str, str | None]  # input path as given -> content digest (None: missing)
+    stages: dict[str, str] = field(default_factory=dict)  # stage -> digest (from a manifest)
+
+
+def manifest_state(manifest: Manifest) -> InputState:
+    """Return the input state of one audit from its manifest (every input, by content)."""
+    library = next((e.digest for e in manifest.entries if e.kind == "library"), "")
+    return InputState(
+        digest=manifest.digest(),
+        fingerprint=library,
+        files=dict(manifest.as_dict()),
+        stages=manifest.stage_digests(),
+    )
 
 
 def input_state(files: Sequence[Path], hasher: FileHasher, fingerprint: str) -> InputState:
@@ -168,6 +153,7 @@ def write_stamp(final_dir: Path, state: InputState, outputs: Iterable[str], seco
         outputs=tuple(outputs),
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         seconds=round(seconds, 3),
+        extra=dict(state.stages),
     )
     text = json.dumps(asdict(stamp), indent=2)
     write_atomic(final_dir / STAMP_NAME, text.encode("utf-8"))
@@ -188,7 +174,7 @@ def mark_publishing(final_dir: Path, stamp: BuildStamp | None) -> None:
 def stale_reason(stamp: BuildStamp | None, state: InputState, final_dir: Path) -> str | None:
     """Return why an audit must be rebuilt, or None when its last good build is up to date."""
     if stamp is None:
-        return "no good build yet"
+        return "first build"
     if stamp.inputs_digest == PUBLISHING:
         return "an earlier publishing was interrupted"
     if stamp.inputs_digest == state.digest:

@@ -90,6 +90,19 @@ def reason_for_reader(message: str, final_dir: Path) -> str:
     return _STAGING_PATH.sub(lambda _: shown_path(final_dir), message)
 
 
+# What a Problem prints of a cell's content: "(found 'x'; expected y)". The value may be a
+# child's name typed in the wrong cell, so no failure record or summary keeps it.
+_QUOTED = r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+_FOUND_EXPECTED = re.compile(r"\(found " + _QUOTED + r"; (expected [^)]*)\)")
+_FOUND = re.compile(r"\s?\(found " + _QUOTED + r"\)")
+
+
+def without_values(message: str) -> str:
+    """Return a failure's reason with every cell value it quotes left out (place and kind kept)."""
+    message = _FOUND_EXPECTED.sub(lambda m: f"({m.group(1)})", message)
+    return _FOUND.sub("", message)
+
+
 def describe_exception(exc: BaseException) -> str:
     """Name an exception and its message (several lines for a CaseAuditError's problems)."""
     text = str(exc).strip()

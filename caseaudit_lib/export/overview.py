@@ -208,8 +208,14 @@ def service_chart(data: pd.DataFrame, service: str, framework: Framework) -> dic
     from caseaudit_lib.present.charts import alt_text, close, figure_to_png_bytes, trend_chart
 
     content = inputs_fingerprint(data)  # None: no content hash, so never reused
-    given = f"{service}|{framework.id}|{CHART_DPI}|{content}"
-    key = hashlib.sha256(given.encode()).hexdigest() if content is not None else None
+    # The framework by content (its bands colour the chart), not by its id.
+    bands = inputs_fingerprint(framework)
+    given = f"{service}|{bands}|{CHART_DPI}|{content}"
+    key = (
+        hashlib.sha256(given.encode()).hexdigest()
+        if content is not None and bands is not None
+        else None
+    )
     if key in _charts:
         return _charts[key]
     ax = trend_chart(data, bands=framework, title=f"{service}: theme scores")

@@ -11,11 +11,12 @@ re-exports what notebooks use (``alt_text``, ``close``, ``display_figure``,
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import matplotlib.pyplot as plt
@@ -116,9 +117,23 @@ def inputs_fingerprint(value: Any) -> str | None:
         if None in parts:
             return None
         return f"{type(value).__name__}({','.join(parts)})"  # type: ignore[arg-type]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # Every field, not the repr: a Framework's repr shows only its id and counts, and two
+        # frameworks with one id and other bands must not share a chart.
+        fields = [(f.name, getattr(value, f.name)) for f in dataclasses.fields(value)]
+        return _named_parts(type(value).__qualname__, fields)
+    if isinstance(value, Mapping):
+        return _named_parts(type(value).__name__, sorted(value.items(), key=lambda kv: repr(kv[0])))
     text = repr(value)
     # A default repr names the object's address, not its content: such a chart is not reused.
     return None if " at 0x" in text else text
+
+
+def _named_parts(name: str, items: Sequence[tuple[Any, Any]]) -> str | None:
+    parts = [(repr(k), inputs_fingerprint(v)) for k, v in items]
+    if any(p is None for _, p in parts):
+        return None
+    return f"{name}({','.join(f'{k}={p}' for k, p in parts)})"
 
 
 def chart_key(chart: Callable[..., Axes], args: tuple, kwargs: dict[str, Any]) -> str | None:
