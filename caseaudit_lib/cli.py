@@ -125,7 +125,7 @@ def _build_reports(params: list[Path], *, force: bool = False, **options: Any) -
     """
     import functools
 
-    from caseaudit_lib.build.audit_build import build_audit, worker_setup
+    from caseaudit_lib.build.audit_build import audit_timeout, build_audit, worker_setup
     from caseaudit_lib.build.audit_inputs import find_params_files, output_dir_of, report_manifest
     from caseaudit_lib.build.batch import run_batch
     from caseaudit_lib.build.overview_ahead import OverviewAhead
@@ -142,6 +142,7 @@ def _build_reports(params: list[Path], *, force: bool = False, **options: Any) -
         initializer=worker_setup,
         on_outcome=ahead.audit_done,
         force=force,
+        audit_timeout=audit_timeout(),
         **options,
     )
     ahead.finish()  # not on an interrupt: its thread dies with the process

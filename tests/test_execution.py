@@ -237,10 +237,11 @@ def test_a_session_starts_a_new_kernel_after_a_failure(notebooks, tmp_path):
         (after,) = session.run([notebooks["first"]], {}, tmp_path / "c", cwd=tmp_path)
     finally:
         session.close()
-    pid_before = outputs_text(before.notebook.cells[3])
-    pid_after = outputs_text(after.notebook.cells[3])
+    # No parameters: papermill injects no parameters cell, as `papermill` alone would not.
+    pid_before = outputs_text(before.notebook.cells[2])
+    pid_after = outputs_text(after.notebook.cells[2])
     assert pid_before != pid_after
-    assert outputs_text(after.notebook.cells[2]) == ["10 default\n"]
+    assert outputs_text(after.notebook.cells[1]) == ["10 default\n"]
 
 
 def test_start_up_objects_are_frozen_but_a_notebooks_garbage_is_collected(tmp_path):
@@ -276,3 +277,48 @@ def test_the_build_caches_code_switches_both_caches_on(monkeypatch):
     monkeypatch.setattr(chart_base, "remember_pngs", lambda on: calls.append(("pngs", on)))
     exec(BUILD_CACHES_CODE, {})
     assert calls == [("results", True), ("pngs", True)]
+
+
+def test_a_cell_that_never_ends_times_out_and_the_next_notebook_gets_a_new_kernel(
+    notebooks, tmp_path
+):
+    # Issue 18: after a cell timeout the kernel was still treated as healthy and the next
+    # reset waited for ever behind the sleeping cell; the whole batch hung.
+    import time
+
+    from nbclient.exceptions import CellTimeoutError
+
+    forever = write_notebook(
+        tmp_path / "04_forever.ipynb",
+        ("parameters", "x = 1"),
+        "import os\nprint(os.getpid())",
+        "import time\ntime.sleep(10**6)",
+    )
+    session = KernelSession(KERNEL, cwd=tmp_path, timeout=3)
+    begun = time.monotonic()
+    try:
+        with pytest.raises(CellTimeoutError):
+            session.run([forever], {"x": 2}, tmp_path / "a", cwd=tmp_path)
+        (after,) = session.run([notebooks["first"]], {"x": 3}, tmp_path / "b", cwd=tmp_path)
+    finally:
+        session.close()
+    assert time.monotonic() - begun < 60
+    written = nbformat.read(tmp_path / "a" / "04_forever.ipynb", as_version=4)
+    pid_stuck = outputs_text(written.cells[2])  # the parameters, injected ones, then the pid
+    assert pid_stuck and pid_stuck != outputs_text(after.notebook.cells[3])
+    assert outputs_text(after.notebook.cells[2]) == ["30 default\n"]
+
+
+def test_a_kernel_that_does_not_answer_a_silent_request_fails_it_in_time(tmp_path):
+    import time
+
+    session = KernelSession(KERNEL, cwd=tmp_path, timeout=2)
+    try:
+        session.start()
+        begun = time.monotonic()
+        with pytest.raises(RuntimeError, match="did not answer within 2 s"):
+            session.run_code("import time; time.sleep(10**6)", "sleeping")
+        assert time.monotonic() - begun < 20
+        session.run_code("x = 1", "a request to the new kernel")  # replaced, answers
+    finally:
+        session.close()

@@ -12,6 +12,7 @@ import pytest
 from test_export import Page
 
 from caseaudit_lib.build.overview import overview_params, rebuild_overview
+from caseaudit_lib.build.status import build_status, clear_failure, record_failure
 from caseaudit_lib.config.params import load_params
 from caseaudit_lib.export.html import find_external_resources
 from caseaudit_lib.export.overview import AuditEntry, write_overview
@@ -93,8 +94,9 @@ def audits(tmp_path):
     ]
     write_outputs(outputs, "mini-2016", pdf=False)
     write_outputs(outputs, "mini-2017", previous="mini-2016")
-    # other-2017 failed on its first build: no good report, only failed/.
-    (outputs / "other-2017" / "failed").mkdir(parents=True)
+    # other-2017 failed on its first build: no good report, only its failure record.
+    (outputs / "other-2017").mkdir(parents=True)
+    record_failure(outputs / "other-2017", "notebook failed")
     return files, outputs
 
 
@@ -206,6 +208,24 @@ def test_an_unchanged_batch_leaves_the_overview_alone_and_a_change_remakes_it(au
     files[1].write_text(files[1].read_text() + "caseload: 40\n")  # a params file changed
     rebuild_overview([files[0].parent], outputs_root=outputs)
     assert "Edited YOS" not in page.read_text() and page.stat().st_mtime_ns >= first
+
+
+def test_a_recovered_audit_is_not_shown_failed_though_its_failed_folder_is_kept(audits):
+    # One failure record, read by the summary, the status and the overview alike: the
+    # artefacts folder failed/ says nothing about the last build.
+    files, outputs = audits
+    (outputs / "mini-2017" / "failed").mkdir()
+    record_failure(outputs / "mini-2017", "notebook failed")
+    page, _ = rebuild_overview([files[0].parent], outputs_root=outputs)
+    assert "Last build failed" in cells_row(page.read_text(), "mini-2017")
+    clear_failure(outputs / "mini-2017")  # what a good build, or a skip, does
+    page, _ = rebuild_overview([files[0].parent], outputs_root=outputs)
+    assert "Last build failed" not in cells_row(page.read_text(), "mini-2017")
+    assert build_status(outputs / "mini-2017").last_build_failed is False
+
+
+def cells_row(page, audit_id):
+    return re.search(rf'<tr data-audit="{audit_id}">(.*?)</tr>', page, re.DOTALL).group(1)
 
 
 def test_the_previous_audit_is_an_earlier_one_this_audit_was_compared_with(audits, monkeypatch):

@@ -12,14 +12,15 @@ build succeeded:
   with no Chromium it is skipped with a note, except under env ``CI``, where that fails the build;
 - ``tables/``: the score tables as csv and ``scores.xlsx``; ``scores.xlsx`` also beside the report.
   The warm kernel that ran the notebooks writes them from the results it kept, so an audit is
-  scored once per build; with another executor they are scored and written here first.
+  scored once per build.
 
 Before anything is published, every output is searched for the identifying values of the audit's
 scoring file (names, dates of birth, case references: :mod:`caseaudit_lib.privacy.leakcheck`); a hit
 fails the build, names the file and the kind of value, never the value, and the file with the
 hit is deleted rather than kept with the failed build's artefacts.
 
-Executing a notebook is one replaceable function (``executor``, default :func:`execute_notebook`).
+When only the findings (or anything else read by the report alone) changed since the last good
+build, only the report notebook runs (:func:`reusable_outputs`).
 """
 
 from __future__ import annotations
@@ -27,12 +28,13 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from caseaudit_lib.build.audit_inputs import NOTEBOOKS_DIR, audit_notebooks, notebooks_dir
 from caseaudit_lib.build.batch import BuildFailed, BuildResult
+from caseaudit_lib.build.leaks import check_for_identifiers, scrub_failed
 from caseaudit_lib.build.state import read_stamp, staging_dir_for
 from caseaudit_lib.config.params import AuditParams, display_path, load_params
 from caseaudit_lib.errors import CaseAuditError
@@ -46,10 +48,10 @@ TABLES_DIR = "tables"
 XLSX_FILE = "scores.xlsx"
 REPORT_ONLY = "only the report rebuilt (scores unchanged)"
 
-Executor = Callable[[Path, Path, Mapping[str, Any], Path], None]
-
 CELL_TIMEOUT_ENV = "CASEAUDIT_CELL_TIMEOUT"
 CELL_TIMEOUT_S = 600.0  # default: generous, a national audit's notebook takes seconds
+AUDIT_TIMEOUT_ENV = "CASEAUDIT_AUDIT_TIMEOUT"
+AUDIT_TIMEOUT_S = 1800.0  # a whole build in a batch worker, the outer guard
 
 # Built once per worker process by worker_setup(): compiling nbconvert's templates is slow.
 _exporter: Any = None
@@ -80,21 +82,31 @@ def worker_setup() -> None:
 
 
 def cell_timeout() -> float:
-    """Return the seconds a notebook cell may run: env ``CASEAUDIT_CELL_TIMEOUT``, default 600.
+    """Return the seconds a notebook cell may run: env ``CASEAUDIT_CELL_TIMEOUT``, default 600."""
+    return _seconds(CELL_TIMEOUT_ENV, CELL_TIMEOUT_S)
+
+
+def audit_timeout() -> float:
+    """Return the seconds one audit's build may take: env ``CASEAUDIT_AUDIT_TIMEOUT``, 1800."""
+    return _seconds(AUDIT_TIMEOUT_ENV, AUDIT_TIMEOUT_S)
+
+
+def _seconds(name: str, default: float) -> float:
+    """Return a timeout from the environment, or the default.
 
     Raises:
         CaseAuditError: the variable is not a positive number of seconds.
 
     """
-    text = os.environ.get(CELL_TIMEOUT_ENV, "").strip()
+    text = os.environ.get(name, "").strip()
     if not text:
-        return CELL_TIMEOUT_S
+        return default
     try:
         seconds = float(text)
     except ValueError:
         seconds = -1.0
-    if not seconds > 0 or seconds == float("inf"):
-        raise CaseAuditError(f"{CELL_TIMEOUT_ENV}={text}: expected a positive number of seconds")
+    if not 0 < seconds < float("inf"):
+        raise CaseAuditError(f"{name}={text}: expected a positive number of seconds")
     return seconds
 
 
@@ -137,7 +149,6 @@ def _failure(exc: BaseException) -> str:
 def run_notebooks(
     params: AuditParams,
     staging: Path,
-    executor: Executor | None = None,
     *,
     only: Iterable[str] | None = None,
 ) -> list[Path]:
@@ -150,7 +161,6 @@ def run_notebooks(
         BuildFailed: a notebook raised; the executed notebook with its error stays in staging.
 
     """
-    executor = executor or execute_notebook
     folder = staging / NOTEBOOKS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     # Every parameter, not only those in the file: a name left out must not keep the
@@ -166,45 +176,12 @@ def run_notebooks(
             continue
         target = folder / notebook.name
         try:
-            executor(notebook, target, parameters, notebooks_dir())
+            execute_notebook(notebook, target, parameters, notebooks_dir())
         except Exception as exc:
             where = f"failed/{NOTEBOOKS_DIR}/{notebook.name}"
             raise BuildFailed(f"notebook {where}: {_failure(exc)}", staging) from exc
         done.append(target)
     return done
-
-
-def check_for_identifiers(
-    params: AuditParams, files: Iterable[Path], staging: Path, framework: Any = None
-) -> None:
-    """Fail the build if any output holds an identifying value of the audit's scoring file.
-
-    Files with a hit are deleted, so the failed build's kept artefacts hold no identifier.
-
-    Raises:
-        BuildFailed: naming each file (relative to the audit's folder) and the kind of value.
-
-    """
-    from caseaudit_lib.pipeline import privacy_config
-    from caseaudit_lib.privacy.leakcheck import scan_outputs
-    from caseaudit_lib.privacy.pseudonymise import collect_identifiers
-
-    identifiers = collect_identifiers(params.data_path, framework, privacy_config(params))
-    problems = scan_outputs(list(files), identifiers)
-    if not problems:
-        return
-    lines = []
-    for problem in problems:
-        path = Path(problem.file)
-        shown = path.relative_to(staging).as_posix() if path.is_relative_to(staging) else path.name
-        where = (
-            f" ({problem.sheet + '!' if problem.sheet else ''}{problem.cell})"
-            if problem.cell
-            else ""
-        )
-        lines.append(f"{shown}{where}: {problem.message}")
-        path.unlink(missing_ok=True)
-    raise BuildFailed("personal data in the outputs: " + "; ".join(lines), staging)
 
 
 def is_blank_form(error: CaseAuditError) -> bool:
@@ -265,38 +242,7 @@ def kernel_tables(params: AuditParams, params_file: Path, staging: Path) -> Path
     return folder
 
 
-def build_with_executor(
-    params: AuditParams, staging: Path, executor: Executor
-) -> tuple[list[Path], Path, Any]:
-    """Score and write the tables here, then run the notebooks with another executor.
-
-    Returns:
-        The executed notebooks, the tables' folder and the audit's framework.
-
-    Raises:
-        CaseAuditError: the form is blank (before any notebook runs).
-        BuildFailed: a notebook failed, or the audit could not be scored.
-
-    """
-    from caseaudit_lib.export.tables import write_tables
-    from caseaudit_lib.pipeline import score_params
-
-    # The tables first: this process would otherwise sit idle while the executor starts.
-    # Bad input is reported by the notebooks, whose executed copies are then kept.
-    try:
-        results = score_params(params)
-        tables = write_tables(results, staging / TABLES_DIR)
-    except CaseAuditError as exc:
-        if is_blank_form(exc):
-            raise  # nothing to build: stop before any notebook runs
-        run_notebooks(params, staging, executor)
-        raise BuildFailed(f"scoring failed: {exc.lines()[0]}", staging) from exc
-    return run_notebooks(params, staging, executor), tables, results.framework
-
-
-def build_audit(
-    params_file: Path, *, executor: Executor | None = None, full: bool = False
-) -> BuildResult:
+def build_audit(params_file: Path, *, full: bool = False) -> BuildResult:
     """Build one audit's report, executed notebooks and tables into a staging folder.
 
     When the audit's last good build was made from the same scores-stage inputs (only the
@@ -307,7 +253,6 @@ def build_audit(
 
     Args:
         params_file: the audit's params file.
-        executor: runs one notebook (default :func:`execute_notebook`, the warm kernel).
         full: run every notebook even when the scores could be reused (``--force``).
 
     Returns:
@@ -324,8 +269,8 @@ def build_audit(
     final = outputs_dir(params.audit_id)
     staging = staging_dir_for(final)
     try:
-        reused = [] if full or executor is not None else reusable_outputs(params_file, final)
-        return _build_into(params, params_file, staging, executor, reused)
+        reused = [] if full else reusable_outputs(params_file, final)
+        return _build_into(params, params_file, staging, reused)
     except BuildFailed as exc:
         note = scrub_failed(params, staging)
         raise BuildFailed(str(exc) + note, exc.staging_dir) from exc
@@ -362,7 +307,6 @@ def _build_into(
     params: AuditParams,
     params_file: Path,
     staging: Path,
-    executor: Executor | None,
     reused: list[str],
 ) -> BuildResult:
     """Build into ``staging``: every notebook, or the report alone beside ``reused`` outputs."""
@@ -374,19 +318,17 @@ def _build_into(
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(final / name, staging / name)
         require_filled_form(params)
-        run_notebooks(params, staging, executor, only=[REPORT_NOTEBOOK])
+        run_notebooks(params, staging, only=[REPORT_NOTEBOOK])
         notebooks = sorted((staging / NOTEBOOKS_DIR).iterdir())
         tables = staging / TABLES_DIR
         framework = load_framework(params.framework)
-    elif executor is None:
+    else:
         # The warm kernel scores the audit for its notebooks and keeps the results: it writes
         # the tables too, so the audit is not scored a second time in this process.
         require_filled_form(params)
         notebooks = run_notebooks(params, staging)
         tables = kernel_tables(params, params_file, staging)
         framework = load_framework(params.framework)
-    else:
-        notebooks, tables, framework = build_with_executor(params, staging, executor)
     report_warnings(params, framework)
     report = staging / REPORT_FILE
     try:
@@ -404,37 +346,6 @@ def _build_into(
     board = [report, *pdf, staging / XLSX_FILE, *sorted(tables.iterdir())]
     check_for_identifiers(params, [*board, *notebooks], staging, framework)
     return BuildResult(staging, message=note or (REPORT_ONLY if reused else ""))
-
-
-def scrub_failed(params: AuditParams, staging: Path) -> str:
-    """Leak-check a failed build's files before they are kept; delete each file with a hit.
-
-    Returns:
-        A note for the failure's reason ("" when nothing was withheld). When the audit's
-        identifying values cannot be read (its scoring file is what failed, say), the files
-        cannot be checked, so none is kept.
-
-    """
-    from caseaudit_lib.pipeline import privacy_config
-    from caseaudit_lib.privacy.leakcheck import scan_outputs
-    from caseaudit_lib.privacy.pseudonymise import collect_identifiers
-
-    files = sorted(p for p in staging.rglob("*") if p.is_file()) if staging.is_dir() else []
-    if not files:
-        return ""
-    try:
-        identifiers = collect_identifiers(params.data_path, None, privacy_config(params))
-        problems = scan_outputs(files, identifiers)
-    except Exception:
-        shutil.rmtree(staging, ignore_errors=True)
-        return " (the failed build's files were not kept: they could not be checked)"
-    withheld = sorted({Path(p.file) for p in problems})
-    for path in withheld:
-        path.unlink(missing_ok=True)
-    if not withheld:
-        return ""
-    names = ", ".join(p.relative_to(staging).as_posix() for p in withheld)
-    return f" (not kept, personal data in them: {names})"
 
 
 def print_pdf(report: Path, params: AuditParams, staging: Path) -> tuple[list[Path], str]:

@@ -116,6 +116,7 @@ def run_batch(
     start_method: str = "spawn",
     in_process: bool = False,
     on_outcome: Callable[[AuditOutcome], None] | None = None,
+    audit_timeout: float | None = None,
 ) -> BatchSummary:
     """Build every audit whose inputs changed since its last good build, in parallel.
 
@@ -144,6 +145,9 @@ def run_batch(
         on_outcome: called in this process with each audit's outcome as soon as it is known
             (skipped and unbuildable ones first, then each build as it ends), e.g. to prepare
             the overview while other audits build; it must not raise.
+        audit_timeout: seconds one audit's build may take in a worker; then the worker is
+            stopped and the audit fails, named ("timed out after N s"), and the others go on.
+            None: no limit (``in_process`` builds have none: their cells' timeout applies).
 
     Returns:
         The outcome of each audit; ``exit_code`` is non-zero if any failed.
@@ -227,6 +231,7 @@ def run_batch(
                     start_method=start_method,
                     done=done,
                     failed=failed,
+                    task_timeout=audit_timeout,
                 )
     ordered = [outcomes[i] for i in sorted(outcomes)]
     return BatchSummary(ordered, seconds=time.perf_counter() - started, pools_started=pools)

@@ -1,23 +1,21 @@
 """Running one audit's notebooks in one Jupyter kernel, the way papermill would run each alone.
 
-papermill starts a kernel per notebook, and each kernel then imports pandas, matplotlib,
-statsmodels and caseaudit again: with five notebooks per audit that start-up costs more than the
-arithmetic. Here the notebooks of an audit share one kernel. Each notebook is still parameterised
-by papermill's own code (the same ``injected-parameters`` cell and ``metadata.papermill`` as
-``papermill nb.ipynb out.ipynb -f params.yaml``), executed cell by cell by papermill's nbclient
-client (the same per-cell timing and status metadata), and checked for errors by papermill, so
-the notebooks run unchanged under the plain papermill CLI as well.
+papermill starts a kernel per notebook, and each would import pandas, matplotlib, statsmodels and
+caseaudit again. Here the notebooks of an audit share one warm kernel, and each is still run by
+``papermill.execute_notebook`` (its public API: the same ``injected-parameters`` cell, metadata,
+error markers and error check as ``papermill nb.ipynb out.ipynb -f params.yaml``), through an
+engine of ours registered at papermill's extension point
+(:mod:`caseaudit_lib.build.papermill_engine`) that runs the cells in that kernel.
 
 Between notebooks the kernel forgets everything a notebook could see: ``%reset -f`` empties the
-user namespace (imported modules stay in ``sys.modules``, which is the point), the execution
-counter starts again at 1, the working directory, ``sys.path``, environment variables, warning
-filters, pandas options, matplotlib's open figures and rcParams go back to what they were when
-the kernel started. What is NOT reset is module-level state inside imported libraries (a cache,
-a monkeypatch); a notebook that changes such state must undo it, and a :class:`KernelSession` can
-be recycled after a number of uses to bound what leaks (see :func:`worker_session`).
+user namespace (imported modules stay loaded), the execution counter starts at 1, and the working
+directory, ``sys.path``, environment, warning filters, pandas options and matplotlib's figures and
+rcParams go back to what they were at start. Module-level state inside libraries is not reset;
+a session is recycled after a number of uses to bound it (:func:`worker_session`).
 
-Use :func:`execute_notebooks` for one audit (a fresh kernel, shut down afterwards), or pass a
-:class:`KernelSession` to reuse one warm kernel for many audits, e.g. one per batch worker.
+Nothing waits for ever: a cell has a timeout (``timeout``), every silent request to the kernel
+too; a kernel whose cell timed out, that died, or that failed a notebook is marked broken and
+replaced before the next notebook.
 """
 
 from __future__ import annotations
@@ -44,6 +42,7 @@ from caseaudit_lib.build.kernel_code import (
     RESET_CODE,
     SNAPSHOT_CODE,
 )
+from caseaudit_lib.build.papermill_engine import ENGINE_NAME, register_engine
 
 # papermill, nbclient and nbformat are imported where they are used, not here: importing them
 # takes about a second, and the kernel (which needs only jupyter_client) should be booting and
@@ -57,6 +56,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+MESSAGE_TIMEOUT_S = 120.0  # a silent request (reset, tables) beyond the cell timeout
 
 # Modules every audit notebook imports; a warm kernel imports them while the caller does other
 # work (imports nbconvert, builds the exporter), so two cores overlap the two start-ups.
@@ -105,7 +106,8 @@ class KernelSession:
         self.timeout = timeout
         self.km: AsyncKernelManager | None = None
         self._control: Any = None
-        self._kc: Any = None  # the notebooks' client, made by nbclient for the first one
+        self.kernel_client: Any = None  # the notebooks' client, made by nbclient at first use
+        self.managed: Any = None  # papermill's record of the notebook running (the engine's)
         self.uses = 0
         self._fresh = False  # no notebook has run since the kernel started
         self._healthy = True
@@ -159,10 +161,10 @@ class KernelSession:
         km, self.km = self.km, None
         if km is None:
             return
-        for client in (self._control, self._kc):
+        for client in (self._control, self.kernel_client):
             if client is not None:
                 client.stop_channels()
-        self._control = self._kc = None
+        self._control = self.kernel_client = None
         try:
             if run_sync(km.is_alive)():
                 # Nothing in the kernel needs saving: no graceful shutdown's half second.
@@ -199,11 +201,28 @@ class KernelSession:
         self._send(code, what)
 
     def _send(self, code: str, what: str = "resetting the kernel") -> None:
-        """Execute code silently (no history, no outputs) and wait; raise if it failed."""
+        """Execute code silently (no history, no outputs) and wait; raise if it failed.
+
+        Waits at most the cell timeout (or :data:`MESSAGE_TIMEOUT_S` without one); a kernel
+        that does not answer in time is marked broken, so the next use starts a new one.
+        """
+        import queue
+
+        wait = self.timeout or MESSAGE_TIMEOUT_S
+        deadline = time.monotonic() + wait
         msg_id = self._control.execute(code, silent=True, store_history=False)
         while True:
             # Waits behind the preload imports if they are still running.
-            reply = run_sync(self._control.get_shell_msg)(timeout=None)
+            remaining = deadline - time.monotonic()
+            try:
+                if remaining <= 0:
+                    raise queue.Empty
+                reply = run_sync(self._control.get_shell_msg)(timeout=remaining)
+            except queue.Empty:
+                self._healthy = False
+                raise RuntimeError(
+                    f"{what} failed: the kernel did not answer within {wait:g} s"
+                ) from None
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
         content = reply["content"]
@@ -256,58 +275,44 @@ class KernelSession:
         self, source: Path, parameters: dict[str, Any], output: Path, cwd: Path
     ) -> ExecutedNotebook:
         import nbformat
-        from nbclient.exceptions import DeadKernelError
-        from papermill.clientwrap import PapermillNotebookClient
-        from papermill.engines import NotebookExecutionManager
+        import papermill
         from papermill.exceptions import PapermillExecutionError
-        from papermill.execute import (
-            prepare_notebook_metadata,
-            raise_for_execution_errors,
-            remove_error_markers,
-        )
-        from papermill.iorw import load_notebook_node
-        from papermill.parameterize import parameterize_notebook
 
         begun = time.perf_counter()
         assert self.km is not None
         if not self._fresh:
             self._send(RESET_CODE.format(cwd=json.dumps(str(cwd))))
         self._fresh = False
-        # The same steps, in the same order, as papermill.execute_notebook.
-        nb = load_notebook_node(str(source))
-        nb = parameterize_notebook(nb, parameters, kernel_name=self.kernel_name)
-        nb = prepare_notebook_metadata(nb, str(source), str(output))
-        nb = remove_error_markers(nb)
-        manager = NotebookExecutionManager(nb, output_path=None, progress_bar=False)
-        manager.notebook_start()
-        client = PapermillNotebookClient(
-            manager,
-            km=self.km,
-            kernel_name=self.kernel_name,
-            timeout=self.timeout,
-            startup_timeout=self.startup_timeout,
-            log=logging.getLogger("papermill"),
-        )
-        # One client for every notebook of the kernel: a new one costs ~0.2 s of waiting for
-        # its IOPub subscription to reach the kernel.
-        client.kc = self._kc
+        self.managed = None
+        register_engine()
         try:
-            client.execute()
-        except DeadKernelError:
-            self._healthy = False
-            nbformat.write(manager.nb, output)
-            raise
-        finally:
-            self._kc = client.kc
-            manager.notebook_complete()
-        try:
-            raise_for_execution_errors(manager.nb, str(output))  # writes the notebook on error
+            # papermill's public API, run by the engine registered below on this warm kernel:
+            # the same parameters cell, metadata and error markers as `papermill` alone.
+            papermill.execute_notebook(
+                str(source),
+                str(output),
+                parameters=parameters,
+                engine_name=ENGINE_NAME,
+                kernel_name=self.kernel_name,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                start_timeout=self.startup_timeout,
+                execution_timeout=self.timeout,
+                session=self,
+            )
         except PapermillExecutionError as error:
             # The kernel may hold half-built state of a failed notebook: a new one next time.
             self._healthy = False
             raise NotebookExecutionError(source, output, error) from error
-        nbformat.write(manager.nb, output)
-        return ExecutedNotebook(source, output, manager.nb, time.perf_counter() - begun)
+        except BaseException:
+            # A cell that timed out is still running, a dead kernel is dead: either way this
+            # kernel is done with; the next notebook starts a new one.
+            self._healthy = False
+            if self.managed is not None:
+                nbformat.write(self.managed.nb, output)
+            raise
+        notebook = nbformat.read(output, as_version=4)
+        return ExecutedNotebook(source, output, notebook, time.perf_counter() - begun)
 
 
 def execute_notebooks(

@@ -9,6 +9,8 @@ reports which task it starts, so that when a worker dies the build that killed i
 from __future__ import annotations
 
 import os
+import signal
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -26,6 +28,7 @@ THREAD_VARS = (
 
 Task = TypeVar("Task")
 
+_POLL_S = 0.5  # how often the parent looks at the clock while tasks run
 _starts: Any = None  # in a worker: the queue on which it says which task it starts
 
 
@@ -56,6 +59,7 @@ def run_in_pools(
     start_method: str,
     done: Callable[[Task, Any], None],
     failed: Callable[[Task, str, int | None], None],
+    task_timeout: float | None = None,
 ) -> int:
     """Run every task in process pools, starting a fresh pool whenever a worker dies.
 
@@ -74,13 +78,15 @@ def run_in_pools(
         done: called in this process with each task and its result.
         failed: called with a task, why it failed, and the pid of the worker that died running
             it (None when no worker died, e.g. an unpicklable result).
+        task_timeout: seconds a task may run once a worker has started it; its worker is then
+            killed and the task fails, named, while the others carry on. None: no limit.
 
     Returns:
         The number of pools started.
 
     """
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context(start_method)
@@ -102,28 +108,45 @@ def run_in_pools(
             )
             pools += 1
             started: dict[int, int] = {}
+            begun: dict[int, float] = {}  # when this process first heard a task started
+            timed_out: set[int] = set()
             broken: list[int] = []
             try:
                 futures = {
                     pool.submit(run_announced, run_one, key, tasks[key]): key for key in round_keys
                 }
-                for future in as_completed(futures):
+                waiting = set(futures)
+                while waiting:
+                    finished, waiting = wait(waiting, timeout=_POLL_S, return_when=FIRST_COMPLETED)
                     _drain(starts, started)
-                    key = futures[future]
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        broken.append(key)
-                        continue
-                    except Exception as exc:  # e.g. an unpicklable result
-                        failed(tasks[key], describe_exception(exc), None)
-                        continue
-                    done(tasks[key], result)
+                    running = {futures[f] for f in waiting}
+                    _kill_overdue(started, begun, running, task_timeout, timed_out)
+                    for future in finished:
+                        key = futures[future]
+                        try:
+                            result = future.result()
+                        except BrokenProcessPool:
+                            broken.append(key)
+                            continue
+                        except Exception as exc:  # e.g. an unpicklable result
+                            failed(tasks[key], describe_exception(exc), None)
+                            continue
+                        done(tasks[key], result)
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
             pool.shutdown(wait=True, cancel_futures=True)
             _drain(starts, started)
+            for key in sorted(timed_out):
+                if key in broken:
+                    broken.remove(key)
+                    message = f"timed out after {task_timeout:g} s (its worker was stopped)"
+                    failed(tasks[key], message, started.get(key))
+            if timed_out:
+                # Our kill broke the pool: the others are innocent, run them again.
+                pending.extend(k for k in broken if k not in started)
+                one_by_one.extend(k for k in broken if k in started)
+                continue
             if not broken:
                 continue
             suspects = [k for k in broken if k in started]
@@ -142,6 +165,26 @@ def run_in_pools(
             message = f"worker process {pid} died during the build (crash, kill or exit)"
             failed(tasks[culprit], message, pid)
     return pools
+
+
+def _kill_overdue(
+    started: dict[int, int],
+    begun: dict[int, float],
+    running: set[int],
+    limit: float | None,
+    timed_out: set[int],
+) -> None:
+    """Kill the worker of every running task that has run longer than ``limit`` seconds."""
+    now = time.monotonic()
+    for key, pid in started.items():
+        begun.setdefault(key, now)
+        if limit is None or key not in running or key in timed_out or now - begun[key] < limit:
+            continue
+        timed_out.add(key)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass  # gone already: the pool reports it broken all the same
 
 
 def _drain(queue: Any, started: dict[int, int]) -> None:
