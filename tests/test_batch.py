@@ -525,3 +525,20 @@ def test_one_home_for_the_atomic_writer_and_no_re_exported_staging_folder():
     assert "staging_dir_for" not in vars(batch_module)  # taken from build.state, its home
     assert "staging_dir_for" not in batch_module.__all__
     assert audit_build.staging_dir_for is buildstate.staging_dir_for
+
+
+def test_an_audit_whose_build_never_ends_times_out_by_name_and_the_others_are_built(tmp_path):
+    # Issue 18: the pool had no per-audit timeout, so one build that never returned hung the
+    # whole batch. Now its worker is stopped, the audit fails naming the timeout, and the
+    # others (queued behind it or running beside it) are built.
+    import time
+
+    audits = {"a-0": {}, "a-1": {"sleep": 10**6}, "a-2": {}, "a-3": {}}
+    params = bb.write_project(tmp_path, audits)
+    begun = time.monotonic()
+    summary = batch(params, audit_timeout=4)
+    assert time.monotonic() - begun < 90
+    assert statuses(summary) == {"a-0": "built", "a-1": "failed", "a-2": "built", "a-3": "built"}
+    (hung,) = summary.with_status("failed")
+    assert "timed out after 4 s" in hung.message and "a-1" in summary.table()
+    assert build_status(bb.output_dir_of(params[1])).last_build_failed
