@@ -128,13 +128,18 @@ def audit_manifest(params_file: Path, *, chromium: str | None = None) -> Manifes
 
     """
     params = load_params(params_file, check_files=False)
-    return manifest_of_params(params, chromium=chromium)
+    return manifest_of_params(params, chromium=chromium, params_file=Path(params_file))
 
 
-def manifest_of_params(params: AuditParams, *, chromium: str | None = None) -> Manifest:
-    """Return the manifest of an audit given by its params (see :func:`audit_manifest`)."""
+def manifest_of_params(
+    params: AuditParams, *, chromium: str | None = None, params_file: Path | None = None
+) -> Manifest:
+    """Return the manifest of an audit given by its params (see :func:`audit_manifest`).
+
+    ``params_file`` defaults to the file the params were read from, if any.
+    """
     found = _Collector()
-    source = Path(params.source) if params.source else None
+    source = params_file or (resolve(params.source) if params.source else None)
     if source is not None and source.is_file():
         found.file(source, SCORES, "params")
     found.audit(params)
@@ -226,10 +231,11 @@ class _Collector:
 
 
 def _shown(path: Path) -> str:
-    try:
-        return path.relative_to(project_root()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    """Name a file by where it is in the project, or in caseaudit: moving either is no change."""
+    for root, prefix in ((project_root(), ""), (_PACKAGE, f"{_PACKAGE.name}/")):
+        if path.is_relative_to(root):
+            return prefix + path.relative_to(root).as_posix()
+    return path.as_posix()
 
 
 def _file_sha256(path: Path) -> str:
