@@ -15,6 +15,8 @@ times (median shown):
   (its median over the same run: the report part's runs, one right before and one right after
   the batch): the batch's price in plain runs of one. Target <= 8.
 - no-change rebuild: ``caseaudit batch`` over all 40 generated audits with nothing changed.
+- findings edit loop: one line of a findings file changed, then ``caseaudit report`` (the report
+  notebook, HTML and PDF only), against a full ``caseaudit report --force``, alternated.
 - loading: ``load_audit`` of a 3,000-row workbook against bare ``pandas.read_excel`` (calamine),
   with the bare openpyxl read beside it.
 - memory: peak resident memory of ``caseaudit batch --force`` (the whole process tree, sampled
@@ -52,6 +54,8 @@ from memory import peak_memory  # noqa: E402
 VENV_BIN = Path(sys.executable).parent
 CAESAUDIT_CMD = str(VENV_BIN / "caseaudit")
 SAMPLE_PARAMS = "params/bromley-2016.yaml"
+EDIT_PARAMS = "params/bromley-2016-split.yaml"  # Markdown findings: one line is one sentence
+EDIT_FINDINGS = "data/findings/bromley-2016-split.md"
 BATCH_FLOOR_TARGET = "<= 8"
 # A fixed salt: the benchmark must not create or depend on the machine's secret salt.
 BENCH_SALT = "benchmark-salt-not-secret"
@@ -151,13 +155,26 @@ def papermill_executor(source: Path, target: Path, parameters: dict, cwd: Path) 
 
 
 def report_papermill(params_file: str) -> None:
-    """Build one report in this process with papermill per notebook, as report.py used to."""
-    from caseaudit_lib.build import audit_build as report
-    from caseaudit_lib.export.html import make_exporter
+    """Run one audit's notebooks in this process with papermill per notebook, and its HTML."""
+    import tempfile
 
-    # Set the exporter here: audit_build.worker_setup() would also start a warm kernel, unused.
-    report._exporter = make_exporter()
-    shutil.rmtree(report.build_audit(Path(params_file), executor=papermill_executor).staging_dir)
+    from caseaudit_lib.build.audit_build import REPORT_NOTEBOOK, footer_text
+    from caseaudit_lib.config.params import load_params
+    from caseaudit_lib.export.html import export_html, make_exporter
+    from caseaudit_lib.manifest import audit_notebooks, notebooks_dir
+
+    params = load_params(Path(params_file))
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        for notebook in audit_notebooks():
+            papermill_executor(notebook, out / notebook.name, params.to_dict(), notebooks_dir())
+        export_html(
+            out / REPORT_NOTEBOOK,
+            out / "report.html",
+            title=params.title,
+            footer=footer_text(params),
+            exporter=make_exporter(),
+        )
 
 
 # -- measurements ----------------------------------------------------------------------------
@@ -202,7 +219,7 @@ def bench_report(work: Path, reps: int, variants: bool) -> Callable[[], float]:
     root = sample_root(work)
     env = env_for(root)
     floor = floor_runner(work)
-    report_cmd = [CAESAUDIT_CMD, "report", SAMPLE_PARAMS]
+    report_cmd = [CAESAUDIT_CMD, "report", SAMPLE_PARAMS, "--force"]  # a full report each time
     all_report, all_floor = [], []
     # Alternated, not one after the other: on a shared machine the load drifts over minutes.
     for _ in range(reps):
@@ -224,6 +241,49 @@ def bench_report(work: Path, reps: int, variants: bool) -> Callable[[], float]:
     say(f"  in one process, papermill per notebook: median {t:.2f} s ({shown(all_t)})")
     record("papermill per notebook / floor", f"{t / t_floor:.2f}", "(for contrast)", None)
     return floor
+
+
+def edit_root(work: Path) -> Path:
+    """A fresh project root with copies of params and data (the loop edits a findings file)."""
+    root = work / "editloop"
+    shutil.rmtree(root, ignore_errors=True)
+    (root / "outputs").mkdir(parents=True)
+    for name in ("params", "data"):
+        shutil.copytree(PROJECT / name, root / name)
+    (root / "notebooks").symlink_to(PROJECT / "notebooks", target_is_directory=True)
+    return root
+
+
+def bench_edit_loop(work: Path, reps: int) -> None:
+    """The analyst's edit loop: one findings line changed, `caseaudit report`, the page updated."""
+    say(f"\n## findings edit loop ({EDIT_PARAMS}) against a full report, alternated")
+    root = edit_root(work)
+    env = env_for(root)
+    findings = root / EDIT_FINDINGS
+    page = root / "outputs" / Path(EDIT_PARAMS).stem / "report.html"
+    original = findings.read_text(encoding="utf-8")
+    full_cmd = [CAESAUDIT_CMD, "report", EDIT_PARAMS, "--force"]
+    run(full_cmd, env, root)  # the first build, untimed
+    all_full, all_edit = [], []
+    for i in range(reps):
+        begun = time.perf_counter()
+        run(full_cmd, env, root)
+        all_full.append(time.perf_counter() - begun)
+        marker = f"edit loop {i} {time.time_ns()}"
+        edited = original.replace("\ninspections.\n", f"\ninspections ({marker}).\n", 1)
+        assert edited != original, "the findings line to edit is not in the file"
+        findings.write_text(edited, encoding="utf-8")
+        begun = time.perf_counter()
+        run([CAESAUDIT_CMD, "report", EDIT_PARAMS], env, root)
+        all_edit.append(time.perf_counter() - begun)
+        if marker not in page.read_text(encoding="utf-8"):
+            raise SystemExit(f"the edit loop did not update {page}")
+    t_full, t_edit = statistics.median(all_full), statistics.median(all_edit)
+    say(f"  full report (--force): median {t_full:.2f} s ({shown(all_full)})")
+    say(f"  edit loop (findings only): median {t_edit:.2f} s ({shown(all_edit)})")
+    ratio = t_edit / t_full
+    value = f"{ratio:.2f} ({t_edit:.2f} s vs {t_full:.2f} s)"
+    record("findings edit loop / full report", value, "< 1 (for information)", ratio < 1)
 
 
 def batch_cmd(files: list[Path], workers: int | None) -> list[str]:
@@ -333,7 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", default="10,40", help="audit counts compared for memory")
     parser.add_argument("--no-variants", action="store_true", help="skip in-process variants")
     parser.add_argument(
-        "--only", default="report,batch,memory,loading", help="comma-separated parts to run"
+        "--only",
+        default="report,editloop,batch,memory,loading",
+        help="comma-separated parts to run",
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: tiny data, 1 repetition, no variants"
@@ -364,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     floor = None
     if "report" in parts:
         floor = bench_report(args.work, args.reps, not args.no_variants)
+    if "editloop" in parts:
+        bench_edit_loop(args.work, args.reps)
     if "batch" in parts:
         bench_batch(args.work, args.batch_reps, args.batch_audits, floor or floor_runner(args.work))
     if "memory" in parts:
