@@ -128,6 +128,7 @@ def _build_reports(params: list[Path], *, force: bool = False, **options: Any) -
     from caseaudit_lib.build.audit_build import audit_timeout, build_audit, worker_setup
     from caseaudit_lib.build.audit_inputs import find_params_files, output_dir_of, report_manifest
     from caseaudit_lib.build.batch import run_batch
+    from caseaudit_lib.build.leaks import scrub_staging
     from caseaudit_lib.build.overview_ahead import OverviewAhead
 
     files = find_params_files(params)
@@ -143,6 +144,7 @@ def _build_reports(params: list[Path], *, force: bool = False, **options: Any) -
         on_outcome=ahead.audit_done,
         force=force,
         audit_timeout=audit_timeout(),
+        check_failed=scrub_staging,
         **options,
     )
     ahead.finish()  # not on an interrupt: its thread dies with the process

@@ -542,3 +542,21 @@ def test_an_audit_whose_build_never_ends_times_out_by_name_and_the_others_are_bu
     (hung,) = summary.with_status("failed")
     assert "timed out after 4 s" in hung.message and "a-1" in summary.table()
     assert build_status(bb.output_dir_of(params[1])).last_build_failed
+
+
+def test_what_a_dead_worker_staged_is_checked_before_it_is_kept(tmp_path):
+    # Issue 18: a failed build's files were kept in failed/ unchecked. A build checks its own
+    # failures (build/leaks.py); what a dead worker left is checked by the batch's parent.
+    params = bb.write_project(tmp_path, {"a-0": {"mode": "crash"}})
+    seen = []
+
+    def check(params_file, staging):
+        seen.append(params_file)
+        (staging / "partial.txt").unlink()  # as the leak check deletes a file with a hit
+        return " (not kept, personal data in them: partial.txt)"
+
+    summary = batch(params, check_failed=check)
+    (outcome,) = summary.outcomes
+    assert seen == params and outcome.status == "failed"
+    assert "not kept, personal data in them: partial.txt" in outcome.message
+    assert not (bb.output_dir_of(params[0]) / "failed" / "partial.txt").exists()

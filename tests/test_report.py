@@ -368,7 +368,10 @@ def test_a_failing_audit_keeps_its_last_good_report_and_the_others_build(project
     assert failed.message.startswith("notebook failed/notebooks/05_report.ipynb: AuditDataError")
     # The whole first line of the reason, and the report left in place is said to be stale.
     line = next(row for row in second.table().splitlines() if row.startswith("bromley-2017"))
-    assert failed.message.splitlines()[0] in line and "Perhaps" in line
+    assert failed.message.splitlines()[0] in line and "column 'answer'" in line
+    # Issue 18: the reason names the file, cell and kind of fault, never the cell's value.
+    assert "Perhaps" not in failed.message and "Perhaps" not in line
+    assert "Perhaps" not in (out_2017 / ".last-failure.json").read_text()
     assert f"[stale: the last good report is kept at {out_2017 / 'report.html'}]" in line
     assert ".staging-" not in second.table()
     assert build_status(out_2017).stale

@@ -117,6 +117,7 @@ def run_batch(
     in_process: bool = False,
     on_outcome: Callable[[AuditOutcome], None] | None = None,
     audit_timeout: float | None = None,
+    check_failed: Callable[[Path, Path], str] | None = None,
 ) -> BatchSummary:
     """Build every audit whose inputs changed since its last good build, in parallel.
 
@@ -148,6 +149,10 @@ def run_batch(
         audit_timeout: seconds one audit's build may take in a worker; then the worker is
             stopped and the audit fails, named ("timed out after N s"), and the others go on.
             None: no limit (``in_process`` builds have none: their cells' timeout applies).
+        check_failed: called in this process with the params file and the staging folder of
+            a build whose worker died or was stopped, before that folder is kept as
+            ``failed/``: deletes what must not be kept, returns a note for the reason (the
+            build itself checks the files of a failure it reports).
 
     Returns:
         The outcome of each audit; ``exit_code`` is non-zero if any failed.
@@ -218,7 +223,7 @@ def run_batch(
                     bar.update(1)
 
                 def failed(task: _Task, message: str, pid: int | None) -> None:
-                    outcomes[task.index] = _died(task, message, pid)
+                    outcomes[task.index] = _died(task, message, pid, check_failed)
                     report(outcomes[task.index])
                     bar.update(1)
 
@@ -285,11 +290,21 @@ def _failed_outcome(
     )
 
 
-def _died(task: _Task, message: str, pid: int | None) -> AuditOutcome:
-    """Report a build whose worker died (or whose result was lost), keeping what it staged."""
+def _died(
+    task: _Task,
+    message: str,
+    pid: int | None,
+    check_failed: Callable[[Path, Path], str] | None = None,
+) -> AuditOutcome:
+    """Report a build whose worker died (or whose result was lost), keeping what it staged.
+
+    What it staged is first given to ``check_failed`` (the leak check), when there is one.
+    """
     artefacts: list[Path] = []
     if pid is not None:
         staged = staging_dirs_of(task.final_dir, pid)
+        if staged and check_failed is not None:
+            message += check_failed(task.params_file, staged[-1])
         artefacts = keep_failed(staged[-1] if staged else None, task.final_dir)
     return _failed_outcome(task.audit_id, task.params_file, task.final_dir, message, 0.0, artefacts)
 

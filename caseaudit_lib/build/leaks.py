@@ -78,3 +78,16 @@ def scrub_failed(params: AuditParams, staging: Path) -> str:
         return ""
     names = ", ".join(p.relative_to(staging).as_posix() for p in withheld)
     return f" (not kept, personal data in them: {names})"
+
+
+def scrub_staging(params_file: Path, staging: Path) -> str:
+    """Leak-check the staging folder of a build whose worker died (see :func:`scrub_failed`)."""
+    from caseaudit_lib.config.params import load_params
+    from caseaudit_lib.errors import CaseAuditError
+
+    try:
+        params = load_params(params_file)
+    except CaseAuditError:
+        shutil.rmtree(staging, ignore_errors=True)
+        return " (the failed build's files were not kept: they could not be checked)"
+    return scrub_failed(params, staging)
