@@ -130,6 +130,7 @@ def _build_reports(params: list[Path], *, force: bool = False, **options: Any) -
     from caseaudit_lib.build.batch import run_batch
     from caseaudit_lib.build.leaks import scrub_staging
     from caseaudit_lib.build.overview_ahead import OverviewAhead
+    from caseaudit_lib.manifest import ManifestCache
 
     files = find_params_files(params)
     # The overview's charts and leak check are prepared while the audits build.
@@ -138,7 +139,7 @@ def _build_reports(params: list[Path], *, force: bool = False, **options: Any) -
         files,
         # --force runs every notebook; otherwise a findings-only change runs the report alone.
         functools.partial(build_audit, full=True) if force else build_audit,
-        manifest_of=report_manifest,
+        manifest_of=functools.partial(report_manifest, cache=ManifestCache()),
         output_dir_of=output_dir_of,
         initializer=worker_setup,
         on_outcome=ahead.audit_done,

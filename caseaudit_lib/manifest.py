@@ -41,6 +41,7 @@ __all__ = [
     "REPORT_NOTEBOOK",
     "SCORES",
     "Manifest",
+    "ManifestCache",
     "ManifestEntry",
     "audit_manifest",
     "audit_notebooks",
@@ -114,31 +115,53 @@ class Manifest:
         return {e.name: e.digest for e in self.entries}
 
 
-def audit_manifest(params_file: Path, *, chromium: str | None = None) -> Manifest:
+class ManifestCache:
+    """Digests and params files read once for many manifests (one batch: each file hashed once).
+
+    Use one per command run, not for longer: a file edited later would not be read again.
+    """
+
+    def __init__(self) -> None:
+        self.digests: dict[Path, str] = {}
+        self.params: dict[Path, AuditParams | None] = {}
+        self.frameworks: dict[str, Path | None] = {}
+
+
+def audit_manifest(
+    params_file: Path, *, chromium: str | None = None, cache: ManifestCache | None = None
+) -> Manifest:
     """Return every input of the audit a params file describes, each with its content digest.
 
     Args:
         params_file: The audit's params file.
         chromium: The Chromium's version (or any text identifying it); default
             :func:`chromium_version` of the Chromium the PDF would be printed with.
+        cache: Shared by the manifests of one batch, so each file is read once.
 
     Raises:
         CaseAuditError: The params file itself cannot be read (a missing input file does not
             raise: it is listed as ``missing``, and the build reports it).
 
     """
-    params = load_params(params_file, check_files=False)
-    return manifest_of_params(params, chromium=chromium, params_file=Path(params_file))
+    cache = cache or ManifestCache()
+    path = Path(os.path.abspath(params_file))
+    params = cache.params.get(path) or load_params(path, check_files=False)
+    cache.params[path] = params
+    return manifest_of_params(params, chromium=chromium, params_file=path, cache=cache)
 
 
 def manifest_of_params(
-    params: AuditParams, *, chromium: str | None = None, params_file: Path | None = None
+    params: AuditParams,
+    *,
+    chromium: str | None = None,
+    params_file: Path | None = None,
+    cache: ManifestCache | None = None,
 ) -> Manifest:
     """Return the manifest of an audit given by its params (see :func:`audit_manifest`).
 
     ``params_file`` defaults to the file the params were read from, if any.
     """
-    found = _Collector()
+    found = _Collector(cache or ManifestCache())
     source = params_file or (resolve(params.source) if params.source else None)
     if source is not None and source.is_file():
         found.file(source, SCORES, "params")
@@ -158,16 +181,21 @@ def manifest_of_params(
 class _Collector:
     """The entries found so far, each input once, following params files recursively."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: ManifestCache) -> None:
+        self.cache = cache
         self.entries: dict[tuple[str, str], ManifestEntry] = {}
         self.seen_params: set[Path] = set()
+        self.roots = ((f"{project_root()}/", ""), (f"{_PACKAGE}/", f"{_PACKAGE.name}/"))
 
     def file(self, path: Path, stage: str, kind: str) -> None:
         path = Path(os.path.abspath(path))
-        name = _shown(path)
+        name = _shown(path, self.roots)
         key = (name, stage)
         if key not in self.entries:
-            self.entries[key] = ManifestEntry(name, _file_sha256(path), stage, kind, path)
+            if path not in self.cache.digests:
+                self.cache.digests[path] = _file_sha256(path)
+            digest = self.cache.digests[path]
+            self.entries[key] = ManifestEntry(name, digest, stage, kind, path)
 
     def value(self, name: str, text: str, stage: str, kind: str = "") -> None:
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -180,13 +208,16 @@ class _Collector:
         if path in self.seen_params:
             return
         self.seen_params.add(path)
-        try:
-            params = load_params(path, check_files=False)
-        except CaseAuditError:
-            return  # listed by content: the build reports what is wrong with it
-        self.audit(params, earlier=True)
+        if path not in self.cache.params:
+            try:
+                self.cache.params[path] = load_params(path, check_files=False)
+            except CaseAuditError:
+                self.cache.params[path] = None  # listed by content: the build reports it
+        params = self.cache.params[path]
+        if params is not None:
+            self.audit(params)
 
-    def audit(self, params: AuditParams, *, earlier: bool = False) -> None:
+    def audit(self, params: AuditParams) -> None:
         """Add what one audit's params name: data, framework, findings, baselines, earlier."""
         try:
             for path in data_files(params.data_path):
@@ -204,10 +235,16 @@ class _Collector:
     def framework(self, name: str) -> None:
         from caseaudit_lib.framework.model import load_framework
 
-        try:
-            self.file(load_framework(name).path, SCORES, "framework")
-        except CaseAuditError:
+        if name not in self.cache.frameworks:
+            try:
+                self.cache.frameworks[name] = load_framework(name).path
+            except CaseAuditError:
+                self.cache.frameworks[name] = None
+        path = self.cache.frameworks[name]
+        if path is None:
             self.value(f"framework {name}", MISSING, SCORES, "framework")
+        else:
+            self.file(path, SCORES, "framework")
 
     def baseline(self, path: Path) -> None:
         """Add a baseline file and, for an answers baseline, all it names."""
@@ -230,12 +267,13 @@ class _Collector:
             self.framework(values["framework"])
 
 
-def _shown(path: Path) -> str:
+def _shown(path: Path, roots: Iterable[tuple[str, str]]) -> str:
     """Name a file by where it is in the project, or in caseaudit: moving either is no change."""
-    for root, prefix in ((project_root(), ""), (_PACKAGE, f"{_PACKAGE.name}/")):
-        if path.is_relative_to(root):
-            return prefix + path.relative_to(root).as_posix()
-    return path.as_posix()
+    text = path.as_posix()
+    for root, prefix in roots:  # as text: pathlib's relative_to is slow for a thousand files
+        if text.startswith(root):
+            return prefix + text[len(root) :]
+    return text
 
 
 def _file_sha256(path: Path) -> str:

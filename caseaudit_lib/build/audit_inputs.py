@@ -17,6 +17,7 @@ from caseaudit_lib.errors import CaseAuditError, Problem
 from caseaudit_lib.export.browser import find_chromium
 from caseaudit_lib.manifest import (
     Manifest,
+    ManifestCache,
     audit_manifest,
     audit_notebooks,
     chromium_version,
@@ -72,10 +73,14 @@ def find_params_files(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def report_manifest(params_file: Path) -> Manifest:
-    """Return an audit's manifest with the Chromium that would print its PDF (the batch's key)."""
+def report_manifest(params_file: Path, cache: ManifestCache | None = None) -> Manifest:
+    """Return an audit's manifest with the Chromium that would print its PDF (the batch's key).
+
+    ``cache``: one per batch, so that files several audits share are read once.
+    """
     chromium = find_chromium()
-    return audit_manifest(params_file, chromium=chromium_version(chromium) if chromium else "none")
+    version = chromium_version(chromium) if chromium else "none"
+    return audit_manifest(params_file, chromium=version, cache=cache)
 
 
 def report_inputs(params_file: Path) -> list[Path]:
