@@ -159,3 +159,55 @@ def test_report_accepts_force_and_without_it_skips_an_unchanged_audit():
 
     assert build_parser().parse_args(["report", "params/x.yaml", "--force"]).force is True
     assert build_parser().parse_args(["report", "params/x.yaml"]).force is False
+
+
+def test_a_failed_builds_files_are_leak_checked_before_they_are_kept(tmp_path, monkeypatch):
+    # Issue 18: a failure before the last step moved the staging folder, unscanned, into
+    # outputs/<id>/failed/.
+    from caseaudit_lib.build.leaks import scrub_failed
+    from caseaudit_lib.config.params import load_params
+
+    monkeypatch.setenv(ROOT_ENV, str(tmp_path))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.csv").write_text(
+        "case_id,auditor,case_type,child_name,AS1\nC1,Auditor A,Referral order,"
+        "Zebedee Quillfeather,Yes\n"
+    )
+    text = (REPO / "params" / "bromley-2017.yaml").read_text()
+    params_file = tmp_path / "a.yaml"
+    params_file.write_text(
+        text.replace("data/bromley-2017-audit.csv", "data/a.csv")
+        .replace("- params/bromley-2016.yaml", "")
+        .replace("- data/baselines/bromley-hmip-fji-2015.yaml", "")
+    )
+    params = load_params(params_file, check_files=False)
+    staging = tmp_path / "staging"
+    (staging / "notebooks").mkdir(parents=True)
+    leaked = staging / "notebooks" / "05_report.ipynb"
+    clean = staging / "notebooks" / "01_data_quality.ipynb"
+    for path, text in ((leaked, "Zebedee Quillfeather was here"), (clean, "nothing personal")):
+        nb = nbformat.v4.new_notebook()
+        nb.cells.append(nbformat.v4.new_markdown_cell(text))
+        nbformat.write(nb, path)
+    note = scrub_failed(params, staging)
+    assert not leaked.exists() and clean.exists()
+    assert "notebooks/05_report.ipynb" in note and "Zebedee" not in note
+    # Values that cannot be read: nothing is kept, since nothing could be checked.
+    (tmp_path / "data" / "a.csv").unlink()
+    assert "not kept" in scrub_failed(params, staging) and not staging.exists()
+
+
+def test_a_failure_reason_keeps_the_place_and_kind_of_fault_not_the_value():
+    from caseaudit_lib.build.summary import without_values
+    from caseaudit_lib.errors import Problem
+
+    problem = Problem(
+        "error", "data/a.xlsx", "unknown answer", sheet="Answers", cell="G5",
+        value="Zebedee Quillfeather", expected="yes/no",
+    )  # fmt: skip
+    reason = without_values(f"notebook 05_report.ipynb: AuditDataError: {problem}")
+    assert "Zebedee" not in reason
+    assert "data/a.xlsx: Answers!G5: error: unknown answer (expected yes/no)" in reason
+    assert without_values(str(Problem("error", "f.csv", "bad", value="it's"))) == (
+        "f.csv: error: bad"
+    )

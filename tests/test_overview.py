@@ -345,3 +345,46 @@ def test_a_failure_on_the_thread_leaves_the_page_to_be_made_as_before(audits, mo
         needles=ahead.needles,
     )  # fmt: skip
     assert problems == [] and page is not None
+
+
+def test_the_overviews_key_follows_caseaudit_itself(audits, monkeypatch):
+    # Issue 18: the overview's skip key held the version string, not the library's source: a
+    # changed template or chart left the old page in place.
+    from caseaudit_lib.build import overview as overview_module
+
+    files, outputs = audits
+    page, _ = rebuild_overview([files[0].parent], outputs_root=outputs)
+    page.write_text(page.read_text().replace("Mini YOS", "Edited YOS"))  # to see a rewrite
+    rebuild_overview([files[0].parent], outputs_root=outputs)
+    assert "Edited YOS" in page.read_text()  # nothing changed: left alone
+    monkeypatch.setattr(overview_module, "library_fingerprint", lambda: "another caseaudit")
+    rebuild_overview([files[0].parent], outputs_root=outputs)
+    assert "Edited YOS" not in page.read_text()
+
+
+def test_a_service_chart_is_not_reused_for_a_framework_with_other_bands(monkeypatch):
+    # Issue 18: export/overview.py keyed service charts by framework id, like the PNG cache.
+    import dataclasses
+
+    import matplotlib.pyplot as plt
+
+    from caseaudit_lib.export import overview as page_module
+    from caseaudit_lib.framework.model import load_framework
+    from caseaudit_lib.present import charts
+
+    drawn = []
+
+    def fake_trend_chart(data, *, bands, title):
+        drawn.append(bands)
+        return plt.subplots()[1]
+
+    monkeypatch.setattr(charts, "trend_chart", fake_trend_chart)
+    monkeypatch.setattr(page_module, "_charts", {})
+    framework = load_framework("yjb-audit-2016")
+    band = dataclasses.replace(framework.bands[0], min_pct=framework.bands[0].min_pct - 5)
+    other = dataclasses.replace(framework, bands=(band, *framework.bands[1:]))
+    data = pd.DataFrame({"theme_id": ["a"], "score_pct": [50.0], "audit_date": ["2016-01-01"]})
+    page_module.service_chart(data, "Mini YOS", framework)
+    page_module.service_chart(data, "Mini YOS", framework)  # the same: reused
+    page_module.service_chart(data, "Mini YOS", other)  # same id, other bands: drawn
+    assert drawn == [framework, other]
