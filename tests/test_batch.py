@@ -76,6 +76,9 @@ def test_first_run_builds_every_audit_and_second_run_skips_without_a_pool(projec
     assert statuses(first) == {"audit-0": "built", "audit-1": "built", "audit-2": "built"}
     assert first.exit_code == 0
     assert first.pools_started == 1
+    # Issue 20 item 9: not "no good build yet" beside a build that has just succeeded.
+    assert {o.message for o in first.outcomes} == {"first build"}
+    assert "no good build yet" not in first.table()
     for path in params:
         assert_good_outputs(path)
         stamp = read_stamp(bb.output_dir_of(path))
