@@ -136,7 +136,7 @@ def rebuild_overview(
 
     Args:
         paths: The params files or folders the command was given.
-        summary: The batch's outcome, for the reasons of this run's failures.
+        summary: The batch's outcome (the failures' reasons are read from their records).
         outputs_root: The folder of the audits' outputs; default ``<project>/outputs``.
         identifiers: Each audit's identifying values, read while the batch built
             (:class:`caseaudit_lib.build.overview_ahead.OverviewAhead`); used only if they
