@@ -1,4 +1,4 @@
-"""The funnel plot's statistics (compare/funnel.py): limits worked by hand, overdispersion, names."""
+"""The funnel plot's statistics (compare/funnel.py): limits by hand, overdispersion, names."""
 
 from __future__ import annotations
 
