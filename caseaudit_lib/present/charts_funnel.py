@@ -41,9 +41,16 @@ def funnel_chart(result: Funnel, *, title: str, ax: Axes | None = None) -> Axes:
     ax = new_axes(ax)
     points = result.points
     n = points["n_eff"].to_numpy(dtype=float)
-    top = max(float(n.max()) * 1.1, 10.0) if n.size else 10.0
+    top = max(float(n.max()) * 1.3, 10.0)  # room for the names if n.size else 10.0
     grid = np.linspace(max(top / 400, 0.5), top, 400)
-    ax.axhline(100 * result.target, color=style.TEXT_GREY, lw=1.0, zorder=2)
+    ax.axhline(
+        100 * result.target,
+        color=style.TEXT_GREY,
+        lw=1.0,
+        ls=":",
+        zorder=2,
+        label=f"Pooled rate, {_pct(result.target)}",
+    )
     for level in LEVELS:
         low, high = result.limits(grid, level)
         label = f"{level * 100:g}% limits"
