@@ -199,3 +199,17 @@ def test_axe_core_finds_no_violation_in_the_regional_page(planted, chromium):  #
     outputs, params = planted
     (page,) = write_region_pages(params, outputs)
     assert axe_violations(page, chromium) == []
+
+
+def test_a_theme_no_service_scored_says_so_and_dollars_in_names_are_text(tmp_path):
+    outputs = tmp_path / "outputs"
+    params = [service(outputs, f"svc-{i}", f"Synthetic ${i}$ ^", 0.6) for i in range(3)]
+    for p in params:
+        table = outputs / p.audit_id / "tables" / "theme_scores.csv"
+        themes = pd.read_csv(table)
+        themes.loc[themes["theme_id"] == "planning", "score_pct"] = None
+        themes.to_csv(table, index=False)
+    (page,) = write_region_pages(params, outputs)
+    words = text_of(page)
+    assert "Planning No service has a score for this theme." in words
+    assert "Synthetic $0$ ^" in words

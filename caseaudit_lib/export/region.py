@@ -140,7 +140,9 @@ def region_groups(audits: Sequence[RegionAudit]) -> list[RegionPage]:
     groups: dict[tuple[str, str], list[RegionAudit]] = {}
     frameworks: dict[str, Framework] = {}
     for a in audits:
-        framework = frameworks.setdefault(a.params.framework, load_framework(a.params.framework))
+        if a.params.framework not in frameworks:
+            frameworks[a.params.framework] = load_framework(a.params.framework)
+        framework = frameworks[a.params.framework]
         region = getattr(a.params, "region", None) or ""
         groups.setdefault((region, framework.id), []).append(a)
     pages = []
@@ -240,7 +242,7 @@ def theme_view(page: RegionPage, theme_id: str) -> ThemeView:
         result=result,
         pooled=pooled,
         rating=rating(pooled.score_pct, page.framework.bands),
-        chart=_chart(result, f"{theme.name}: services against the pooled rate"),
+        chart=_chart(result, f"{theme.name}: services against the pooled rate") if rows else {},
         rows=rows,
         above=result.named(ABOVE),
         below=result.named(BELOW),

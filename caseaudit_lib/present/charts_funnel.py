@@ -41,7 +41,7 @@ def funnel_chart(result: Funnel, *, title: str, ax: Axes | None = None) -> Axes:
     ax = new_axes(ax)
     points = result.points
     n = points["n_eff"].to_numpy(dtype=float)
-    top = max(float(n.max()) * 1.3, 10.0)  # room for the names if n.size else 10.0
+    top = max(float(n.max()) * 1.3, 10.0) if n.size else 10.0  # room for the names
     grid = np.linspace(max(top / 400, 0.5), top, 400)
     ax.axhline(
         100 * result.target,
@@ -82,6 +82,7 @@ def funnel_chart(result: Funnel, *, title: str, ax: Axes | None = None) -> Axes:
             (row.n_eff, 100 * row.score),
             xytext=(5, 3),
             textcoords="offset points",
+            parse_math=False,  # a service's name is typed text: "$" is a dollar, not maths
             fontsize=7,
             color="#222222",
         )
@@ -90,7 +91,9 @@ def funnel_chart(result: Funnel, *, title: str, ax: Axes | None = None) -> Axes:
     ax.set_xlabel("Effective sample size (answers, allowing for clustering within cases)")
     ax.set_ylabel(SCORE_LABEL)
     ax.legend(loc="lower right")
-    return finish_chart(ax, title, funnel_alt_text(result, title))
+    chart = finish_chart(ax, title, funnel_alt_text(result, title))
+    chart.title.set_parse_math(False)  # a theme's name is typed text too
+    return chart
 
 
 def funnel_alt_text(result: Funnel, title: str) -> str:
