@@ -66,7 +66,9 @@ def test_each_pdf_reads_back_numbered_tagged_and_opening_with_the_glance(board, 
     assert " ".join(facts.texts).index("At a glance") < " ".join(facts.texts).index("Contents")
     themes = pd.read_csv(board / "outputs" / audit_id / "tables" / "theme_scores.csv")
     for row in themes.itertuples():
-        assert f"{row.theme} {row.rating} {row.score_pct:.0f}%" in first
+        # The table's 81.5 may be 81.46 shown as 81%: the whole percentage within half a point.
+        shown = re.search(rf"{re.escape(row.theme)} {row.rating} (\d+)%", first)
+        assert shown and abs(int(shown.group(1)) - row.score_pct) <= 0.5
     assert facts.links and set(facts.links) <= facts.destinations
     assert "Recommendations" in facts.outline
     if audit_id == "sample-hmip-2025":

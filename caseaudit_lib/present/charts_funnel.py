@@ -8,6 +8,7 @@ Axes, and stores its alt text on the figure. The statistics are
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 
 from caseaudit_lib.compare.funnel import ABOVE, BELOW, LEVELS, WITHIN_WORDS, Funnel
@@ -76,24 +77,44 @@ def funnel_chart(result: Funnel, *, title: str, ax: Axes | None = None) -> Axes:
             zorder=5,
             gid=POINT_GID,
         )
-    for row in points.itertuples():
+    for row, y in zip(points.itertuples(), _label_heights(points, top), strict=True):
+        moved = abs(y - 100 * row.score) > 0.5
         ax.annotate(
             str(row.service),
             (row.n_eff, 100 * row.score),
-            xytext=(5, 3),
-            textcoords="offset points",
+            xytext=(row.n_eff + 0.015 * top, y + 2.5),
             parse_math=False,  # a service's name is typed text: "$" is a dollar, not maths
             fontsize=7,
             color="#222222",
+            va="center",
+            arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.6} if moved else None,
         )
     ax.set_xlim(0, top)
     ax.set_ylim(0, 100)
     ax.set_xlabel("Effective sample size (answers, allowing for clustering within cases)")
     ax.set_ylabel(SCORE_LABEL)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), ncol=3)
     chart = finish_chart(ax, title, funnel_alt_text(result, title))
     chart.title.set_parse_math(False)  # a theme's name is typed text too
     return chart
+
+
+def _label_heights(points: pd.DataFrame, width: float, gap: float = 4.0) -> list[float]:
+    """Return the height (%) of each point's name, moved up so that close points' names don't clash.
+
+    A name runs to the right of its point, about a third of the chart wide: names of points
+    nearer than that across, and less than ``gap`` points apart, are set ``gap`` apart.
+    """
+    scores = (100 * points["score"]).to_list()
+    xs = points["n_eff"].to_list()
+    heights = list(scores)
+    placed: list[int] = []
+    for i in sorted(range(len(scores)), key=lambda k: scores[k]):
+        for j in sorted(placed, key=lambda k: heights[k]):
+            if abs(xs[j] - xs[i]) < 0.35 * width and abs(heights[j] - heights[i]) < gap:
+                heights[i] = heights[j] + gap
+        placed.append(i)
+    return heights
 
 
 def funnel_alt_text(result: Funnel, title: str) -> str:
