@@ -213,3 +213,22 @@ def test_a_theme_no_service_scored_says_so_and_dollars_in_names_are_text(tmp_pat
     words = text_of(page)
     assert "Planning No service has a score for this theme." in words
     assert "Synthetic $0$ ^" in words
+
+
+def test_a_page_that_cannot_be_made_is_one_problem_and_the_overview_is_still_written(tmp_path):
+    outputs = tmp_path / "outputs"
+    folder = tmp_path / "params"
+    folder.mkdir()
+    for i in range(3):
+        service(outputs, f"svc-{i}", f"Synthetic {i}", 0.6)
+        (folder / f"svc-{i}.yaml").write_text(
+            f"audit_id: svc-{i}\ntitle: Audit {i}\nservice: Synthetic {i}\n"
+            f"audit_date: '2025-03-01'\ndata_file: data/svc-{i}.csv\nframework: {MINI}\n"
+        )
+    # A case table without its counts, as no build writes it.
+    (outputs / "svc-1" / "tables" / "case_scores.csv").write_text("case_id,theme_id\nc1,planning\n")
+    page, problems = rebuild_overview([folder], outputs_root=outputs)
+    assert page is not None and page.is_file()
+    (problem,) = problems
+    assert "the regional view was not rebuilt: KeyError" in str(problem)
+    assert "Traceback" not in str(problem) and "\n" not in str(problem)

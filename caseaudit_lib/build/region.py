@@ -4,7 +4,8 @@
 it writes the overview, so that the overview links the regional page only when one was written
 and passed the leak check. The pages (:mod:`caseaudit_lib.export.region`) are searched for the
 identifying values of every listed audit's scoring file, like the overview; a page with a hit
-is deleted and the hit reported (file and kind of value, never the value).
+is deleted and the hit reported (file and kind of value, never the value). A page that cannot
+be made is one problem, in one line: the overview is written all the same.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from caseaudit_lib.build.summary import describe_exception
 from caseaudit_lib.errors import Problem
+from caseaudit_lib.export import REGION_FILE
 
 
 def rebuild_region(
@@ -37,7 +40,12 @@ def rebuild_region(
     from caseaudit_lib.privacy.leakcheck import scan_outputs
 
     params = [e.params for e in entries]
-    pages = write_region_pages(params, Path(outputs_root))
+    try:
+        pages = write_region_pages(params, Path(outputs_root))
+    except Exception as exc:  # the overview is still written; earlier pages are left as they are
+        reason = describe_exception(exc).splitlines()[0]
+        where = str(Path(outputs_root) / REGION_FILE)
+        return [Problem("error", where, f"the regional view was not rebuilt: {reason}")]
     if not pages:
         return []
     if identifiers is None or set(identifiers) != {p.audit_id for p in params}:
