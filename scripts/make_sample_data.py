@@ -24,7 +24,7 @@ import io
 import re
 import sys
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -724,6 +724,70 @@ def write_split_params(folder: Path) -> None:
     )
 
 
+# The bundled synthetic region (the regional view's example): six invented services, one audit
+# each, on the YJB questions. Each service's practice is the 2017 story moved on the logit scale
+# (a strong one, a weak one, the others close together) and its sample size differs, so that
+# the funnel plots have something to show. Columns: letter, logit shift, cases, case type mix
+# (referral, rehabilitation, custody, out of court), audit date.
+# fmt: off
+REGION = "Synthetic region"
+REGION_SERVICES = (
+    ("A", 0.0, 20, (9, 6, 3, 2), "2025-01-20"),
+    ("B", 0.2, 12, (5, 4, 2, 1), "2025-02-10"),
+    ("C", -0.2, 24, (11, 7, 4, 2), "2025-03-03"),
+    ("D", 1.6, 20, (9, 6, 3, 2), "2025-03-24"),
+    ("E", -1.6, 16, (7, 5, 2, 2), "2025-04-14"),
+    ("F", 0.1, 30, (14, 9, 4, 3), "2025-05-12"),
+)
+# fmt: on
+REGION_FOLDER = "synthetic-region"
+
+
+def shifted(story: Story, shift: float) -> Story:
+    """Return a story with every probability moved by ``shift`` on the logit scale."""
+
+    def move(p: float) -> float:
+        return float(1 / (1 + np.exp(-(np.log(p / (1 - p)) + shift))))
+
+    rules = tuple(replace(r, p=move(r.p)) for r in story.rules)
+    return replace(story, rules=rules, default_p=move(story.default_p))
+
+
+def write_region(out: Path) -> None:
+    """Write the synthetic region's audits (long csv) and params files, one per service."""
+    yjb = load_framework("yjb-audit-2016")
+    rng = np.random.default_rng(SEED + 23)
+    for letter, shift, n_cases, counts, on in REGION_SERVICES:
+        audit_id = f"synthetic-{letter.lower()}-{on[:4]}"
+        mix = dict(zip(MIX_BROMLEY, counts, strict=True))
+        cases, answers = simulate(yjb, shifted(STORY_2017, shift), rng, prefix=f"SYN{letter}-25",
+                                  n_cases=n_cases, auditors=[f"Auditor {c}" for c in "ABCD"],
+                                  mix=mix, on=dt.date.fromisoformat(on))  # fmt: skip
+        data = f"data/{REGION_FOLDER}/{audit_id}.csv"
+        write_long_csv(yjb, cases, answers, out / data)
+        params = {
+            "audit_id": audit_id,
+            "title": f"Case file audit, Synthetic Service {letter}, {on[:4]} (synthetic)",
+            "service": f"Synthetic Service {letter}",
+            "region": REGION,
+            "audit_date": on,
+            "data_file": data,
+            "framework": "yjb-audit-2016",
+            "caseload": 3 * n_cases,
+            "sample_description": f"{n_cases} cases drawn at random (synthetic region example)",
+            "baselines": [],
+            "earlier_audits": [],
+            "findings_file": None,
+            "organisational_ratings": {},
+            "privacy": {"drop": [], "pseudonymise": []},
+        }
+        note = (
+            "Synthetic region (scripts/make_sample_data.py): an invented service, for\n"
+            "the regional view's funnel plots (outputs/region.html). Nothing here is real."
+        )
+        write_yaml(params, out / "params" / f"{audit_id}.yaml", note)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write every sample file under the output folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -751,6 +815,7 @@ def main(argv: list[str] | None = None) -> int:
     write_split_by_auditor(yjb, cases16, answers16, out / "data" / SPLIT_FOLDER)
     write_caseload(yjb, cases16, np.random.default_rng(SEED + 1), out / "data" / CASELOAD_FILE)
     write_split_params(out / "params")
+    write_region(out)  # its own generator: the files above do not change
     (out / "data" / "findings").mkdir(parents=True, exist_ok=True)
     (out / "data" / "findings" / ".gitkeep").touch()
     return 0

@@ -40,7 +40,13 @@ from caseaudit_lib.present.views import RECORD_MIMETYPE, RECORD_TAG, lowest_them
 ROOT = project_root()
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 ANALYSTS = [n for n in NOTEBOOKS if n.stem[:2] in {"01", "02", "03", "04"}]
-PARAMS_FILES = sorted((ROOT / "params").glob("*.yaml"))
+# Every bundled audit but five of the synthetic region's six: one generator wrote them alike,
+# so synthetic-a-2025 stands for them here (all six are back-tested and built by test_board).
+PARAMS_FILES = sorted(
+    p
+    for p in (ROOT / "params").glob("*.yaml")
+    if not p.stem.startswith("synthetic-") or p.stem == "synthetic-a-2025"
+)
 SAMPLE = ROOT / "params" / "bromley-2016.yaml"
 KERNEL = "caseaudit"
 MODES = ("whole", PARAMS_FILE)  # -f params/X.yaml, or -p params_file params/X.yaml

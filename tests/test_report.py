@@ -343,8 +343,12 @@ def break_data(root: Path) -> tuple[Path, bytes]:
     return data, good
 
 
+FAILING_TEST_AUDITS = ("bromley-2016", "bromley-2016-split", "bromley-2017", "sample-hmip-2025")
+
+
 def test_a_failing_audit_keeps_its_last_good_report_and_the_others_build(project):
-    files = find_params_files([project / "params"])
+    # The Bromley and HMIP samples; the synthetic region's audits add nothing to this test.
+    files = [f for f in find_params_files([project / "params"]) if f.stem in FAILING_TEST_AUDITS]
     first = batch(files)
     assert statuses(first) == {
         a: "built"
@@ -473,6 +477,7 @@ def test_find_params_files(project, tmp_path):
         "bromley-2016.yaml",
         "bromley-2017.yaml",
         "sample-hmip-2025.yaml",
+        *(f"synthetic-{c}-2025.yaml" for c in "abcdef"),  # the synthetic region
     ]
     with pytest.raises(CaseAuditError) as caught:
         find_params_files([tmp_path / "missing.yaml", one, tmp_path / "nope"])

@@ -25,6 +25,7 @@ from typing import Any
 
 from caseaudit_lib.build.audit_inputs import find_params_files
 from caseaudit_lib.build.batch import BatchSummary
+from caseaudit_lib.build.region import rebuild_region
 from caseaudit_lib.build.state import STAMP_NAME
 from caseaudit_lib.build.status import FAILURE_NAME, build_status
 from caseaudit_lib.config.params import AuditParams, load_params
@@ -160,6 +161,8 @@ def rebuild_overview(
     entries = overview_entries(paths, summary, root)
     if not entries:
         return None, []
+    # The regional view first, so that the overview links it only when written and leak-free.
+    region_problems = rebuild_region(entries, root, identifiers=identifiers, needles=needles)
     page = write_overview(entries, root, key=key)
     if identifiers is None or set(identifiers) != {e.params.audit_id for e in entries}:
         identifiers, needles = identifiers_of([e.params for e in entries]), None
@@ -168,5 +171,5 @@ def rebuild_overview(
     problems = scan_outputs([page], labelled, needles=needles)
     if problems:
         page.unlink(missing_ok=True)
-        return None, problems
-    return page, []
+        return None, region_problems + problems
+    return page, region_problems

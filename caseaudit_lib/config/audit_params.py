@@ -39,6 +39,9 @@ class AuditParams:
     # Left out of the hash (mappings have none), so params can still key a dict or a cache.
     organisational_ratings: Mapping[str, str] = field(default_factory=dict, hash=False)
     privacy: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    # The region the service belongs to, for the regional view only: not a notebook parameter,
+    # since no report of one audit depends on it.
+    region: str | None = field(default=None, metadata=_NOT_A_PARAMETER)
     # Where the values came from: the same values from a file or a notebook are equal params.
     source: str = field(default="", compare=False, repr=False, metadata=_NOT_A_PARAMETER)
     lines: Mapping[str, int] = field(
@@ -80,6 +83,8 @@ class AuditParams:
         return out
 
 
+# Keys of a params file that group audits for pages beyond one audit's report.
+GROUPING_NAMES: tuple[str, ...] = ("region",)
 _FIELDS = {f.name: f for f in dataclasses.fields(AuditParams) if f.metadata.get("parameter", True)}
 PARAMETER_NAMES: tuple[str, ...] = tuple(_FIELDS)
 REQUIRED_NAMES: frozenset[str] = frozenset(

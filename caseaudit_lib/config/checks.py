@@ -13,7 +13,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from caseaudit_lib.config.audit_params import PARAMETER_NAMES, REQUIRED_NAMES, AuditParams
+from caseaudit_lib.config.audit_params import (
+    GROUPING_NAMES,
+    PARAMETER_NAMES,
+    REQUIRED_NAMES,
+    AuditParams,
+)
 from caseaudit_lib.errors import ParamsError
 from caseaudit_lib.framework.model import available_frameworks
 from caseaudit_lib.paths import resolve
@@ -117,7 +122,7 @@ def _privacy(c: FieldChecker, key: str, value: Any) -> dict[str, tuple[str, ...]
 def check_params(values: Mapping[str, Any], c: FieldChecker) -> AuditParams:
     """Check every value, then build the params or raise one ParamsError with every fault."""
     c.required("", values, [n for n in PARAMETER_NAMES if n in REQUIRED_NAMES])
-    c.unknown_keys("", values, PARAMETER_NAMES)
+    c.unknown_keys("", values, (*PARAMETER_NAMES, *GROUPING_NAMES))
     get = values.get
 
     def given(name: str, check: Any) -> Any:
@@ -146,9 +151,10 @@ def check_params(values: Mapping[str, Any], c: FieldChecker) -> AuditParams:
         ),
         "privacy": _privacy(c, "privacy", get("privacy")),
     }
+    region = c.text("region", get("region"), optional=True)
     start, end = kw["audit_date"], kw["audit_end_date"]
     if start and end and end < start:
         c.fault("audit_end_date", end, "ends before the audit starts", f"on or after {start}")
     if c.problems:
         raise ParamsError(c.problems)
-    return AuditParams(**kw, source=c.source, lines=dict(c.lines))
+    return AuditParams(**kw, region=region, source=c.source, lines=dict(c.lines))

@@ -10,4 +10,5 @@ from pathlib import Path
 
 REPORT_FILE = "report.html"  # the board report in each outputs/<audit_id>/
 OVERVIEW_FILE = "index.html"  # the overview of every audit, in outputs/
+REGION_FILE = "region.html"  # the regional view (funnel plots), in outputs/, when there is one
 TEMPLATES_DIR = Path(__file__).parent / "templates"  # the report's and the overview's templates

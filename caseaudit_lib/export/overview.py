@@ -31,7 +31,7 @@ import jinja2
 import pandas as pd
 
 from caseaudit_lib import __version__
-from caseaudit_lib.export import OVERVIEW_FILE, REPORT_FILE, TEMPLATES_DIR
+from caseaudit_lib.export import OVERVIEW_FILE, REGION_FILE, REPORT_FILE, TEMPLATES_DIR
 from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.export.pdf import PDF_FILE
 from caseaudit_lib.present.wording import date_span, month_year
@@ -272,7 +272,11 @@ def _environment() -> jinja2.Environment:
 
 
 def render_overview(
-    groups: Sequence[FrameworkGroup], *, title: str = "Case file audits", key: str = ""
+    groups: Sequence[FrameworkGroup],
+    *,
+    title: str = "Case file audits",
+    key: str = "",
+    region_href: str | None = None,
 ) -> str:
     """Return the overview page for the framework groups (``key``: what it was made from)."""
     n_audits = sum(len(g.rows) for g in groups)
@@ -287,6 +291,7 @@ def render_overview(
             css=STYLESHEET.read_text(encoding="utf-8"),
             version=__version__,
             key=key,
+            region_href=region_href,
         )
     )
 
@@ -308,6 +313,9 @@ def write_overview(
 
     """
     path = Path(outputs_root) / OVERVIEW_FILE
-    page = render_overview(framework_groups(entries, Path(outputs_root)), title=title, key=key)
+    # The regional view is written just before the overview, when the audits make one.
+    region = REGION_FILE if (Path(outputs_root) / REGION_FILE).is_file() else None
+    groups = framework_groups(entries, Path(outputs_root))
+    page = render_overview(groups, title=title, key=key, region_href=region)
     write_atomic(path, page)
     return path
