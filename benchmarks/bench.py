@@ -48,6 +48,7 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 from floor import KERNEL, cell_as_script, write_floor  # noqa: E402, F401 (tests use them here)
 from memory import peak_memory  # noqa: E402
+from preview_bench import bench_preview  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 CAESAUDIT_CMD = str(VENV_BIN / "caseaudit")
@@ -333,7 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", default="10,40", help="audit counts compared for memory")
     parser.add_argument("--no-variants", action="store_true", help="skip in-process variants")
     parser.add_argument(
-        "--only", default="report,batch,memory,loading", help="comma-separated parts to run"
+        "--only",
+        default="report,preview,batch,memory,loading",
+        help="comma-separated parts to run",
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: tiny data, 1 repetition, no variants"
@@ -364,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     floor = None
     if "report" in parts:
         floor = bench_report(args.work, args.reps, not args.no_variants)
+    if "preview" in parts:
+        bench_preview(args.work, PROJECT, CAESAUDIT_CMD, env_for, args.reps, say, record)
     if "batch" in parts:
         bench_batch(args.work, args.batch_reps, args.batch_audits, floor or floor_runner(args.work))
     if "memory" in parts:

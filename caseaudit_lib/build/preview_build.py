@@ -116,7 +116,7 @@ class PreviewBuilder:
         if stage == REPORT_STAGE and not self.scored:
             stage = SCORES_STAGE  # nothing kept to reuse: the last full build did not finish
         outcome = BuildOutcome(stage, None)
-        staging = self.folder / f".staging-{stage}"
+        staging = self.folder / f".preview-build-{stage}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         try:
