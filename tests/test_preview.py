@@ -96,8 +96,8 @@ class FakeBuilder:
     def build(self, stage: str) -> BuildOutcome:
         return self.outcomes.pop(0)
 
-    def clean_lines(self, lines: list[str]) -> list[str]:
-        return lines
+    def clean_lines(self, problems: list[str], notes: list[str]) -> tuple[list[str], list[str]]:
+        return problems, notes
 
 
 def test_a_failed_build_keeps_the_last_good_page_under_its_problems(
@@ -227,3 +227,18 @@ def test_a_findings_edit_keeps_the_kernels_scores(tmp_path: Path, monkeypatch) -
             pipeline.score_params(params_file)
     finally:
         pipeline.remember_results(False)
+
+
+def test_banner_lines_quoting_a_personal_detail_are_withheld(tmp_path: Path) -> None:
+    from caseaudit_lib.build.preview_build import PreviewBuilder
+
+    builder = PreviewBuilder(SPLIT, tmp_path)
+    builder._identifiers = {"Jonah Whitfield"}
+    quoted = "findings.md: line 3, themes: error: not a theme (found 'Jonah Whitfield')"
+    fine = "findings.md: line 9, recommendations[0].due: error: not a date"
+    problems, notes = builder.clean_lines([quoted], [fine])
+    assert problems == ["1 message(s) withheld: they quote a personal detail (see the console)"]
+    assert notes == [fine]
+    status = json.loads((tmp_path / "status.json").read_text(encoding="utf-8"))
+    assert status == {"problems": problems, "notes": notes}
+    assert "Jonah" not in (tmp_path / "status.json").read_text(encoding="utf-8")

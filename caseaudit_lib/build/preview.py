@@ -130,8 +130,7 @@ def rebuild(builder: PreviewBuilder, state: PreviewState, stage: str) -> None:
         print(line, file=sys.stderr)
     for line in outcome.notes:
         print(line, file=sys.stderr)
-    problems = builder.clean_lines(outcome.problems)
-    notes = builder.clean_lines(outcome.notes)
+    problems, notes = builder.clean_lines(outcome.problems, outcome.notes)
     with state.lock:
         state.building = False
         state.problems, state.notes = problems, notes

@@ -29,7 +29,7 @@ from caseaudit_lib.build.audit_build import (
 from caseaudit_lib.build.audit_inputs import audit_notebooks, notebooks_dir
 from caseaudit_lib.build.execution import DEFAULT_PRELOAD, KernelSession
 from caseaudit_lib.build.kernel_code import BUILD_CACHES_CODE
-from caseaudit_lib.config.params import display_path, load_params
+from caseaudit_lib.config.params import load_params
 from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.export import REPORT_FILE
 from caseaudit_lib.paths import outputs_dir
@@ -162,9 +162,10 @@ class PreviewBuilder:
         if self.pdf:
             board += self._print(report, params, staging)
         self.check(params, framework, board)
-        for extra in board[1:]:  # the PDF, beside the page the preview serves
-            extra.replace(self.folder / extra.name)
-        return report.read_bytes(), notes
+        page = report.read_bytes()
+        for done in board:  # the page as shown, and the PDF, replace the last good ones
+            done.replace(self.folder / done.name)
+        return page, notes
 
     def _run_code(self, code: str) -> None:
         assert self.session is not None, "start() the builder first"
@@ -174,8 +175,6 @@ class PreviewBuilder:
             pass  # e.g. an earlier audit now broken: the notebook scores afresh and says why
 
     def _run_notebook(self, notebook: Path, parameters: dict[str, Any], staging: Path) -> None:
-        from caseaudit_lib.build.audit_build import _failure
-
         assert self.session is not None, "start() the builder first"
         try:
             self.session.run_notebook(
@@ -183,7 +182,7 @@ class PreviewBuilder:
             )
         except Exception as exc:
             self.scored = False
-            raise CaseAuditError(f"notebook {notebook.name}: {_failure(exc)}") from exc
+            raise CaseAuditError(f"notebook {notebook.name}: {failure_line(exc)}") from exc
 
     def _print(self, report: Path, params: Any, staging: Path) -> list[Path]:
         from caseaudit_lib.export.pdf import PDF_FILE, write_pdf
@@ -226,28 +225,30 @@ class PreviewBuilder:
             shown = "; ".join(f"{Path(p.file).name}: {p.message}" for p in problems)
             raise CaseAuditError(f"personal data in the preview, not shown: {shown}")
 
-    def clean_lines(self, lines: list[str]) -> list[str]:
-        """Return lines for the page, or one line in their place if they hold a personal detail.
+    def clean_lines(self, problems: list[str], notes: list[str]) -> tuple[list[str], list[str]]:
+        """Return the banner's problems and notes, each withheld if it quotes a personal detail.
 
         They are written to ``status.json`` in the preview's folder and that file is
         leak-checked like any board file, as the page that shows them is.
         """
-        identifiers = self._known_identifiers()
-        if not lines or identifiers is None:
-            return lines
         from caseaudit_lib.export.atomic import write_atomic
         from caseaudit_lib.privacy.leakcheck import scan_outputs
 
         status = self.folder / STATUS_FILE
-        write_atomic(status, json.dumps({"problems": lines}, ensure_ascii=False))
-        if scan_outputs([status], identifiers):
-            lines = [
-                f"{len(lines)} message(s) withheld: they quote a personal detail (see console)"
-            ]
-            write_atomic(status, json.dumps({"problems": lines}))
-        return lines
+        identifiers = self._known_identifiers() if problems or notes else None
+        cleaned = []
+        for lines in (problems, notes):
+            write_atomic(status, json.dumps({"lines": lines}, ensure_ascii=False))
+            if lines and identifiers is not None and scan_outputs([status], identifiers):
+                withheld = "withheld: they quote a personal detail (see the console)"
+                lines = [f"{len(lines)} message(s) {withheld}"]
+            cleaned.append(lines)
+        write_atomic(status, json.dumps({"problems": cleaned[0], "notes": cleaned[1]}))
+        return cleaned[0], cleaned[1]
 
 
-def shown_params(params_file: Path) -> str:
-    """Return the params file as the console shows it."""
-    return display_path(Path(params_file).resolve())
+def failure_line(exc: BaseException) -> str:
+    """Return a notebook's error in one line: its name and the first line of its message."""
+    name = getattr(exc, "ename", None) or type(exc).__name__
+    value = str(getattr(exc, "evalue", None) or exc).strip().splitlines()
+    return f"{name}: {value[0]}" if value else name
