@@ -242,3 +242,10 @@ def test_banner_lines_quoting_a_personal_detail_are_withheld(tmp_path: Path) -> 
     status = json.loads((tmp_path / "status.json").read_text(encoding="utf-8"))
     assert status == {"problems": problems, "notes": notes}
     assert "Jonah" not in (tmp_path / "status.json").read_text(encoding="utf-8")
+
+
+def test_a_port_out_of_range_is_one_line() -> None:
+    from caseaudit_lib.build.preview import run_preview
+
+    with pytest.raises(CaseAuditError, match="--port 70000: not a port number"):
+        run_preview(SPLIT, port=70000, open_browser=False)

@@ -227,6 +227,17 @@ def test_a_saved_findings_line_shows_in_the_page(page, project: Path) -> None:  
     expect(page.locator("#banner")).to_be_hidden()
 
 
+def test_the_report_is_served_as_built_and_the_audits_own_is_untouched(
+    preview: Preview, project: Path
+) -> None:
+    code, served = get(f"{preview.base}/report?token={preview.token}")
+    kept = project / "outputs" / "bromley-2016" / "preview" / "report.html"
+    assert code == 200 and served == kept.read_bytes()
+    # The report's own policy, as `caseaudit report` writes it: no script may run in it.
+    assert b'http-equiv="Content-Security-Policy"' in served and b"<script" not in served
+    assert not (project / "outputs" / "bromley-2016" / "report.html").exists()
+
+
 def test_a_findings_error_shows_its_line_above_the_last_good_report(page, project: Path) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 

@@ -40,6 +40,7 @@ POLL_S = 0.2  # how often the inputs are looked at
 SETTLE_S = 0.1  # an editor's save in several writes: wait until the file stops changing
 PREFIX = "Preview: "
 LOCK_FILE = ".preview.lock"
+MAX_PORT = 65535
 
 
 def watched_files(params_file: Path) -> list[Path]:
@@ -197,6 +198,8 @@ def run_preview(
     params_file: Path, *, port: int = 0, open_browser: bool = True, pdf: bool = False
 ) -> int:
     """Serve an audit's report on 127.0.0.1 and rebuild it on every save, until Ctrl-C."""
+    if not 0 <= port <= MAX_PORT:
+        raise CaseAuditError(f"--port {port}: not a port number (1 to {MAX_PORT}, or 0: any free)")
     params_file = Path(params_file)
     params = load_params(params_file)
     folder = preview_dir(params.audit_id)

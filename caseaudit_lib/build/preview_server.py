@@ -33,7 +33,7 @@ REQUEST_TIMEOUT_S = 10  # a client that stops sending holds a thread no longer t
 POLL_MS = 300
 WAITING_PAGE = (
     b"<!doctype html><meta charset='utf-8'><title>Building</title>"
-    b"<p style='font-family:sans-serif'>Building the report&hellip;</p>"
+    b"<p style='font-family:sans-serif'>The report appears here once it has been built.</p>"
 )
 
 PAGE = """<!doctype html>
