@@ -249,3 +249,21 @@ def test_a_port_out_of_range_is_one_line() -> None:
 
     with pytest.raises(CaseAuditError, match="--port 70000: not a port number"):
         run_preview(SPLIT, port=70000, open_browser=False)
+
+
+def test_kept_scores_are_never_reused_after_a_full_build_that_failed(tmp_path: Path) -> None:
+    from caseaudit_lib.build.preview_build import PreviewBuilder
+
+    findings = tmp_path / "findings.yaml"
+    findings.write_text("themes:\n  no_such_theme: {findings: [x]}\n", encoding="utf-8")
+    values = yaml.safe_load((ROOT / "params/bromley-2016.yaml").read_text(encoding="utf-8"))
+    values["findings_file"] = str(findings)
+    params_file = tmp_path / "params.yaml"
+    params_file.write_text(yaml.safe_dump(values), encoding="utf-8")
+    builder = PreviewBuilder(params_file, tmp_path / "preview")  # no kernel: nothing runs
+    builder.scored = True  # as after a good build, before the data changed
+    outcome = builder.build(SCORES_STAGE)
+    assert outcome.page is None and "no_such_theme" in " ".join(outcome.problems)
+    assert not builder.scored
+    # A findings save next must not reuse the kernel's scores of the data before the change.
+    assert builder.build(REPORT_STAGE).stage == SCORES_STAGE

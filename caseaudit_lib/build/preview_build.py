@@ -134,14 +134,16 @@ class PreviewBuilder:
         from caseaudit_lib.framework.model import load_framework
         from caseaudit_lib.present.findings import findings_of
 
+        if stage == SCORES_STAGE:
+            # Before anything can fail: kept scores must never be re-used for inputs that changed.
+            self.scored = False
+            self._identifiers = None
         params = load_params(self.params_file)
         framework = load_framework(params.framework)
         # The findings first, in this process: their faults are located lines for the banner,
         # not a notebook's traceback, and the kernel stays healthy (its scores kept).
         notes = list(findings_of(params, framework).warnings)
         if stage == SCORES_STAGE:
-            self.scored = False
-            self._identifiers = None
             require_filled_form(params)
             notebooks = audit_notebooks()
         else:

@@ -30,7 +30,7 @@ from caseaudit_lib.errors import CaseAuditError
 HOST = "127.0.0.1"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 REQUEST_TIMEOUT_S = 10  # a client that stops sending holds a thread no longer than this
-POLL_MS = 300
+POLL_MS = 200
 WAITING_PAGE = (
     b"<!doctype html><meta charset='utf-8'><title>Building</title>"
     b"<p style='font-family:sans-serif'>The report appears here once it has been built.</p>"
