@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import socket
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -267,3 +268,24 @@ def test_kept_scores_are_never_reused_after_a_full_build_that_failed(tmp_path: P
     assert not builder.scored
     # A findings save next must not reuse the kernel's scores of the data before the change.
     assert builder.build(REPORT_STAGE).stage == SCORES_STAGE
+
+
+def test_no_console_browser_is_started_without_a_display(monkeypatch, capsys) -> None:  # noqa: ANN001
+    import webbrowser
+
+    from caseaudit_lib.build import preview
+
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    monkeypatch.setattr(preview.sys, "platform", "linux")
+    monkeypatch.setattr(preview.os, "name", "posix")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not preview.open_in_browser("http://127.0.0.1:1/?token=t")
+    assert "open the address above" in capsys.readouterr().err
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert preview.open_in_browser("http://127.0.0.1:1/?token=t")
+    deadline = time.monotonic() + 5
+    while not opened and time.monotonic() < deadline:
+        time.sleep(0.01)  # the browser is opened on a thread of its own
+    assert opened == ["http://127.0.0.1:1/?token=t"]

@@ -16,8 +16,10 @@ until the audit's manifest (issue 18) replaces them.
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import sys
+import threading
 import time
 import webbrowser
 from collections.abc import Callable, Iterator
@@ -194,6 +196,19 @@ def sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def open_in_browser(url: str) -> bool:
+    """Open the address in the default browser, without ever waiting for it; False if none."""
+    graphical = os.name == "nt" or sys.platform == "darwin"
+    graphical = graphical or any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY"))
+    if not graphical:
+        # webbrowser would fall back to a console browser (lynx, w3m) that takes the terminal.
+        print("No display to open a browser on: open the address above.", file=sys.stderr)
+        return False
+    # In a thread of its own: a browser launcher that does not return must not stop the preview.
+    threading.Thread(target=webbrowser.open, args=(url,), name="open-browser", daemon=True).start()
+    return True
+
+
 def run_preview(
     params_file: Path, *, port: int = 0, open_browser: bool = True, pdf: bool = False
 ) -> int:
@@ -214,7 +229,7 @@ def run_preview(
             print(f"{PREFIX}{server.url}", flush=True)
             print("Watching the audit's inputs; Ctrl-C to stop.", file=sys.stderr, flush=True)
             if open_browser:
-                webbrowser.open(server.url)
+                open_in_browser(server.url)
             preview_loop(params_file, builder, state)
         except KeyboardInterrupt:
             print("Preview stopped.", file=sys.stderr)
