@@ -289,3 +289,20 @@ def test_no_console_browser_is_started_without_a_display(monkeypatch, capsys) ->
     while not opened and time.monotonic() < deadline:
         time.sleep(0.01)  # the browser is opened on a thread of its own
     assert opened == ["http://127.0.0.1:1/?token=t"]
+
+
+def test_a_fault_of_caseaudit_is_shown_and_the_preview_goes_on(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    from caseaudit_lib.build.preview_build import PreviewBuilder
+
+    builder = PreviewBuilder(SPLIT, tmp_path)
+    builder.scored = True
+
+    def broken(stage: str, staging: Path) -> tuple[bytes, list[str]]:
+        raise ValueError("something odd\nsecond line")
+
+    monkeypatch.setattr(builder, "_build", broken)
+    outcome = builder.build(REPORT_STAGE)
+    assert outcome.page is None and not builder.scored
+    assert outcome.problems == [
+        "caseaudit: internal error: ValueError: something odd (this is a bug; please report it)"
+    ]

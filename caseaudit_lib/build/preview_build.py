@@ -123,6 +123,11 @@ class PreviewBuilder:
             outcome.page, outcome.notes = self._build(stage, staging)
         except CaseAuditError as exc:
             outcome.problems = exc.lines()
+        except Exception as exc:  # a fault of caseaudit: shown, and the preview keeps watching
+            self.scored = False
+            outcome.problems = [
+                f"caseaudit: internal error: {failure_line(exc)} (this is a bug; please report it)"
+            ]
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         outcome.seconds = time.perf_counter() - begun
@@ -173,7 +178,7 @@ class PreviewBuilder:
         assert self.session is not None, "start() the builder first"
         try:
             self.session.run_code(code, "keeping the scores")
-        except RuntimeError:
+        except Exception:  # any failure here only costs the kept scores
             pass  # e.g. an earlier audit now broken: the notebook scores afresh and says why
 
     def _run_notebook(self, notebook: Path, parameters: dict[str, Any], staging: Path) -> None:
