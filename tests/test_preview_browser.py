@@ -251,6 +251,18 @@ def test_a_findings_error_shows_its_line_above_the_last_good_report(page, projec
     expect(banner).to_be_hidden()
 
 
+def test_text_left_out_of_the_report_is_noted_above_it(page, project: Path) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    edit(project, "It was most pleasing", "It was <script>alert(1)</script> most pleasing")
+    notes = page.locator("#notes")
+    expect(notes).to_contain_text(f"{FINDINGS}: conclusion, line 26: warning: raw HTML <script>")
+    expect(page.locator("#banner")).to_be_hidden()
+    expect(page.frame_locator("#report").get_by_text(EDITED)).to_be_visible()
+    edit(project, "It was <script>alert(1)</script> most pleasing", "It was most pleasing")
+    expect(notes).to_be_hidden()
+
+
 def test_two_previews_at_once_and_ctrl_c_leaves_nothing_running(
     preview: Preview, project: Path
 ) -> None:

@@ -147,7 +147,7 @@ class PreviewBuilder:
         framework = load_framework(params.framework)
         # The findings first, in this process: their faults are located lines for the banner,
         # not a notebook's traceback, and the kernel stays healthy (its scores kept).
-        notes = list(findings_of(params, framework).warnings)
+        notes = [str(warning) for warning in findings_of(params, framework).warnings]
         if stage == SCORES_STAGE:
             require_filled_form(params)
             notebooks = audit_notebooks()
