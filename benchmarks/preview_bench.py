@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import statistics
@@ -33,6 +34,7 @@ SENTENCE = "It was pleasing to see the distance that has been travelled."
 TARGET_S = 3.0
 START_TIMEOUT_S = 300
 EDIT_TIMEOUT_S = 60
+REPORT_TIMEOUT_S = 900
 
 
 def preview_root(work: Path, project: Path) -> Path:
@@ -51,7 +53,8 @@ def start(command: list[str], env: dict[str, str], root: Path) -> tuple[subproce
         command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
     assert process.stdout is not None
-    line = process.stdout.readline()  # printed before the first build starts
+    ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT_S)
+    line = process.stdout.readline() if ready else ""  # printed before the first build starts
     if not line.startswith("Preview: "):
         process.kill()
         raise SystemExit(f"caseaudit preview did not start: {line!r}")
@@ -122,7 +125,12 @@ def bench_preview(
             for n in range(reps):
                 begun = time.perf_counter()
                 done = subprocess.run(
-                    [caseaudit, "report", PARAMS], cwd=root, env=env, capture_output=True
+                    [caseaudit, "report", PARAMS],
+                    cwd=root,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=REPORT_TIMEOUT_S,
                 )
                 if done.returncode != 0:
                     raise SystemExit(f"caseaudit report failed: {done.stderr[-2000:]!r}")
