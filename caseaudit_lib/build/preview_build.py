@@ -13,6 +13,7 @@ page on show, with the located problems above it.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import sys
 import time
@@ -108,7 +109,13 @@ class PreviewBuilder:
         if self.pdf:
             from caseaudit_lib.export.printer import close_printers
 
-            close_printers()
+            # A terminal's Ctrl-C reaches Playwright's driver too, which then exits first: its
+            # closed connection is expected here, not an error to print on the way out.
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+            try:
+                close_printers()
+            except Exception as exc:
+                print(f"closing Chromium: {failure_line(exc)}", file=sys.stderr)
 
     def build(self, stage: str) -> BuildOutcome:
         """Build the page: the report notebook only (``report``) or every notebook (``scores``)."""
