@@ -60,9 +60,10 @@ class Preview:
         return self.url.split("token=", 1)[1]
 
 
-def start_preview(project: Path, params: str) -> Preview:
+def start_preview(project: Path, params: str, *options: str) -> Preview:
     """Start a preview of one audit of the project copy; return once it printed its address."""
     command = [str(Path(sys.executable).with_name("caseaudit")), "preview", params, "--no-browser"]
+    command += options
     env = {**os.environ, "CASEAUDIT_ROOT": str(project)}
     process = subprocess.Popen(
         command,
@@ -132,6 +133,13 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def command_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -140,14 +148,23 @@ def alive(pid: int) -> bool:
     return state != "Z"  # a zombie has exited; only its parent's wait is missing
 
 
-def interrupt(preview: Preview, *, kernel: bool = False) -> tuple[int, list[int]]:
+def interrupt(
+    preview: Preview, *, kernel: bool = False, with_pdf: bool = False
+) -> tuple[int, list[int]]:
     """Press Ctrl-C on a preview; return its exit status and the processes it left running.
 
-    With ``kernel``, the preview must have a process of its own running (its warm kernel).
+    With ``kernel``, the preview must have a process of its own running (its warm kernel). With
+    ``with_pdf``, a Chromium too, and Ctrl-C goes to the whole process group, as a terminal's
+    does (so Playwright's driver gets it as well).
     """
     spawned = descendants(preview.process.pid)
     assert spawned or not kernel, "no kernel process to check"
-    preview.process.send_signal(signal.SIGINT)
+    if with_pdf:
+        names = [command_name(pid) for pid in spawned]
+        assert any("chrom" in n or "headless" in n for n in names), names
+        os.killpg(preview.process.pid, signal.SIGINT)
+    else:
+        preview.process.send_signal(signal.SIGINT)
     code = preview.process.wait(timeout=STOP_TIMEOUT_S)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(alive(p) for p in spawned):
@@ -264,9 +281,11 @@ def test_text_left_out_of_the_report_is_noted_above_it(page, project: Path) -> N
 
 
 def test_two_previews_at_once_and_ctrl_c_leaves_nothing_running(
-    preview: Preview, project: Path
+    preview: Preview,
+    project: Path,
+    chromium: str,  # noqa: F811 - the fixture: the other preview prints its PDF
 ) -> None:
-    other = start_preview(project, OTHER_AUDIT)
+    other = start_preview(project, OTHER_AUDIT, "--pdf")
     try:
         assert other.base != preview.base
         assert get(f"{other.base}/status?token={other.token}")[0] == 200
@@ -283,8 +302,10 @@ def test_two_previews_at_once_and_ctrl_c_leaves_nothing_running(
         assert again.returncode == 2
         (line,) = again.stderr.strip().splitlines()  # one line, no traceback
         assert "a preview of bromley-2016 is already running" in line
-        # Ctrl-C while the other one builds, and while this one waits for a save.
-        code, left = interrupt(other)
+        # Ctrl-C, from a terminal, to the one that started a Chromium for its PDF.
+        wait_for_version(other)
+        assert (project / "outputs" / "bromley-2017" / "preview" / "report.pdf").is_file()
+        code, left = interrupt(other, kernel=True, with_pdf=True)
         assert code == 0 and not left, f"still running after Ctrl-C: {left}"
         assert get(f"{preview.base}/status?token={preview.token}")[0] == 200
         code, left = interrupt(preview, kernel=True)
