@@ -37,6 +37,7 @@ from caseaudit_lib.build.preview_build import (
 from caseaudit_lib.build.preview_server import PreviewServer, PreviewState
 from caseaudit_lib.config.params import earlier_chain, load_params
 from caseaudit_lib.errors import CaseAuditError
+from caseaudit_lib.paths import resolve
 
 POLL_S = 0.2  # how often the inputs are looked at
 SETTLE_S = 0.1  # an editor's save in several writes: wait until the file stops changing
@@ -47,7 +48,7 @@ MAX_PORT = 65535
 
 def watched_files(params_file: Path) -> list[Path]:
     """Return every file the audit's preview depends on: params, inputs, findings, notebooks."""
-    params_file = Path(params_file).resolve()
+    params_file = resolve(params_file).resolve()
     files = [params_file, *report_inputs(params_file)]
     return list(dict.fromkeys(files))
 
@@ -215,7 +216,7 @@ def run_preview(
     """Serve an audit's report on 127.0.0.1 and rebuild it on every save, until Ctrl-C."""
     if not 0 <= port <= MAX_PORT:
         raise CaseAuditError(f"--port {port}: not a port number (1 to {MAX_PORT}, or 0: any free)")
-    params_file = Path(params_file)
+    params_file = resolve(params_file)  # as load_params reads it: from the project root
     params = load_params(params_file)
     folder = preview_dir(params.audit_id)
     with preview_lock(folder, params.audit_id), sigterm_interrupts():
