@@ -50,6 +50,7 @@ sys.path.insert(0, str(HERE))
 import generate  # noqa: E402
 from floor import KERNEL, cell_as_script, write_floor  # noqa: E402, F401 (tests use them here)
 from memory import peak_memory  # noqa: E402
+from preview_bench import bench_preview  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 CAESAUDIT_CMD = str(VENV_BIN / "caseaudit")
@@ -394,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-variants", action="store_true", help="skip in-process variants")
     parser.add_argument(
         "--only",
-        default="report,editloop,batch,memory,loading",
+        default="report,editloop,preview,batch,memory,loading",
         help="comma-separated parts to run",
     )
     parser.add_argument(
@@ -428,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
         floor = bench_report(args.work, args.reps, not args.no_variants)
     if "editloop" in parts:
         bench_edit_loop(args.work, args.reps)
+    if "preview" in parts:
+        bench_preview(args.work, PROJECT, CAESAUDIT_CMD, env_for, args.reps, say, record)
     if "batch" in parts:
         bench_batch(args.work, args.batch_reps, args.batch_audits, floor or floor_runner(args.work))
     if "memory" in parts:

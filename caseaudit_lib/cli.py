@@ -218,6 +218,14 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_preview(args: argparse.Namespace) -> int:
+    from caseaudit_lib.build.preview import run_preview
+
+    return run_preview(
+        Path(args.params), port=args.port, open_browser=not args.no_browser, pdf=args.pdf
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the `caseaudit` command."""
     parser = argparse.ArgumentParser(
@@ -285,6 +293,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("params", help="the audit's params file")
     p.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("preview", help="serve one audit's report, rebuilt on every save")
+    p.add_argument("params", help="the audit's params file")
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="only print the address")
+    p.add_argument("--pdf", action="store_true", help="print report.pdf on every rebuild too")
+    p.set_defaults(func=_cmd_preview)
 
     p = sub.add_parser("batch", help="build every audit's report, in parallel, skipping unchanged")
     p.add_argument("params", nargs="*", default=["params"], help="params files or folders")
