@@ -39,6 +39,9 @@ class AuditParams:
     # Left out of the hash (mappings have none), so params can still key a dict or a cache.
     organisational_ratings: Mapping[str, str] = field(default_factory=dict, hash=False)
     privacy: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    # The NAME of the environment variable holding the password of protected workbooks (never
+    # the password); not a notebook parameter: kernels inherit it through the environment.
+    password_env: str | None = field(default=None, metadata=_NOT_A_PARAMETER)
     # Where the values came from: the same values from a file or a notebook are equal params.
     source: str = field(default="", compare=False, repr=False, metadata=_NOT_A_PARAMETER)
     lines: Mapping[str, int] = field(

@@ -16,12 +16,17 @@ from typing import Any
 from caseaudit_lib.config.audit_params import PARAMETER_NAMES, REQUIRED_NAMES, AuditParams
 from caseaudit_lib.errors import ParamsError
 from caseaudit_lib.framework.model import available_frameworks
+from caseaudit_lib.load.encrypted import use_password_env
 from caseaudit_lib.paths import resolve
-from caseaudit_lib.yaml_fields import FieldChecker, one_of
+from caseaudit_lib.yaml_fields import NO_VALUE, FieldChecker, one_of
 
 AUDIT_ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")
 AUDIT_ID_EXPECTED = "lower-case letters, digits, '-' or '_', e.g. bromley-2016"
 PRIVACY_KEYS = ("drop", "pseudonymise", "patterns")
+# Not a notebook parameter: the NAME of the environment variable holding the password of the
+# audit's protected workbooks. It reaches child processes and kernels through the environment.
+PASSWORD_ENV = "password_env"
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def check_caseload(c: FieldChecker, key: str, value: Any) -> int | None:
@@ -114,10 +119,27 @@ def _privacy(c: FieldChecker, key: str, value: Any) -> dict[str, tuple[str, ...]
     return out
 
 
+def _password_env(c: FieldChecker, value: Any) -> str | None:
+    """Return the name of the variable holding the workbooks' password, and put it in use."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _ENV_NAME.match(value.strip()):
+        # Never echoed: a value that is not a variable's name may be the password itself.
+        c.fault(
+            PASSWORD_ENV,
+            NO_VALUE,
+            "not the name of an environment variable (the password never goes in this file)",
+            "a name such as CASEAUDIT_WORKBOOK_PASSWORD, the variable holding the password",
+        )
+        return None
+    use_password_env(value.strip())
+    return value.strip()
+
+
 def check_params(values: Mapping[str, Any], c: FieldChecker) -> AuditParams:
     """Check every value, then build the params or raise one ParamsError with every fault."""
     c.required("", values, [n for n in PARAMETER_NAMES if n in REQUIRED_NAMES])
-    c.unknown_keys("", values, PARAMETER_NAMES)
+    c.unknown_keys("", values, (*PARAMETER_NAMES, PASSWORD_ENV))
     get = values.get
 
     def given(name: str, check: Any) -> Any:
@@ -145,6 +167,7 @@ def check_params(values: Mapping[str, Any], c: FieldChecker) -> AuditParams:
             c, "organisational_ratings", get("organisational_ratings")
         ),
         "privacy": _privacy(c, "privacy", get("privacy")),
+        PASSWORD_ENV: _password_env(c, get(PASSWORD_ENV)),
     }
     start, end = kw["audit_date"], kw["audit_end_date"]
     if start and end and end < start:

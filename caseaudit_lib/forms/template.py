@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from caseaudit_lib.framework.model import Framework, Question, load_framework
+from caseaudit_lib.load.encrypted import encrypt_workbook
 
 ANSWERS_SHEET = "Answers"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -47,13 +48,16 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _INLINE_LIST_LIMIT = 255
 
 
-def write_template(framework: Framework | str, path: Path | str, *, n_cases: int = 20) -> Path:
+def write_template(
+    framework: Framework | str, path: Path | str, *, n_cases: int = 20, password: str | None = None
+) -> Path:
     """Write a blank scoring workbook for a framework.
 
     Args:
         framework: A loaded framework, or a packaged name / path for ``load_framework``.
         path: Where to write the ``.xlsx`` file; missing parent folders are created.
         n_cases: How many empty case rows to prepare (drop-downs and shading reach this far).
+        password: When given, the workbook is password-protected (encrypted) with it.
 
     Returns:
         The path written.
@@ -63,6 +67,8 @@ def write_template(framework: Framework | str, path: Path | str, *, n_cases: int
     workbook = build_template(framework, n_cases=n_cases)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
+    if password:
+        encrypt_workbook(path, password)
     return path
 
 

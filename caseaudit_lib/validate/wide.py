@@ -22,6 +22,7 @@ from caseaudit_lib.validate.shared import (
     case_table,
     duplicate_column,
     finish_sheet,
+    header_summary,
     missing_columns,
 )
 
@@ -54,13 +55,15 @@ def validate_wide(
     question_cols: dict[str, int] = {}
     comment_cols: dict[str, int] = {}
     seen_question = False
+    unknown: list[Problem] = []  # header problems, summarised when a row holds many
+    headerless: list[Problem] = []
     for col, key in keys.items():
         text = sheet.header_names[col]
         target: dict[str, int] | None = None
         name = text
         if not text:
             if (body[col] != "").any():
-                problems.append(
+                headerless.append(
                     sheet.problem("warning", header_row, col, "column without a header is ignored")
                 )
             continue
@@ -80,7 +83,7 @@ def validate_wide(
                 else f"a question id of framework {framework.id}; case columns go before "
                 "the first question"
             )
-            problems.append(
+            unknown.append(
                 sheet.problem(
                     "error", header_row, col, "unknown question id", value=text, expected=expected
                 )
@@ -92,6 +95,8 @@ def validate_wide(
             problems.append(duplicate_column(sheet, header_row, col, target[name]))
             continue
         target[name] = col
+    problems += header_summary(unknown, "unknown question ids in the header")
+    problems += header_summary(headerless, "columns without a header are ignored")
     problems += missing_columns(case_cols, sheet, header_row)
 
     cases, case_problems = case_table(body, case_cols, attr_cols, sheet, framework)
