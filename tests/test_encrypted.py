@@ -213,3 +213,23 @@ def test_template_writes_protected_forms(tmp_path):
                       str(tmp_path / "x.xlsx"))  # fmt: skip
     assert unset.returncode == 2 and "NOT_SET_ANYWHERE" in unset.stderr
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_report_reads_protected_workbooks_in_its_notebooks_kernel(tmp_path):
+    """`caseaudit report`: the notebooks' kernel inherits the variable's name and password."""
+    root = tmp_path / "clone"
+    for name in ("params", "data", "notebooks"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copy2(ROOT / "pyproject.toml", root / "pyproject.toml")
+    for workbook in (root / "data" / "bromley-2016-audit").glob("*.xlsx"):
+        encrypt_workbook(workbook, PASSWORD)
+    params_file = root / "params" / "bromley-2016-split.yaml"
+    values = yaml.safe_load(params_file.read_text())
+    params_file.write_text(yaml.safe_dump(values | {"password_env": "AUDIT_PW"}))
+    env = {k: v for k, v in os.environ.items() if k not in (PASSWORD_NAMES_ENV, ROOT_ENV)}
+    done = caseaudit("report", "params/bromley-2016-split.yaml", env=env | {"AUDIT_PW": PASSWORD},
+                     cwd=root)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = (root / "outputs" / "bromley-2016-split" / "report.html").read_text()
+    assert "Case workers knew the young people" in report
+    assert PASSWORD not in done.stdout + done.stderr
