@@ -59,6 +59,20 @@ def case_guidance(prefilled: bool, types: str) -> str:
     )
 
 
+def privacy_guidance(prefilled: bool) -> str:
+    """Return the Instructions' paragraph on what never to write."""
+    where = (
+        "in any answer or evidence cell (the case_id column, filled in for you, is the only "
+        "place for the case reference)"
+        if prefilled
+        else "in any cell or comment, including the evidence columns"
+    )
+    return (
+        "Do not write any child's name, date of birth, address or case management reference "
+        f"{where}. The audit is about the work, not the child."
+    )
+
+
 def dropped_columns() -> str:
     """Return the identifying column names the loader drops by default, for the instructions."""
     try:
@@ -111,12 +125,7 @@ def write_instructions(ws: Worksheet, framework: Framework, *, prefilled: bool =
         ),
         ("", None),
         ("Privacy", "heading"),
-        (
-            "Do not write any child's name, date of birth, address or case management reference "
-            "in any cell or comment, including the evidence columns. The audit is about the work, "
-            "not the child.",
-            None,
-        ),
+        (privacy_guidance(prefilled), None),
         (
             "If a file has identifying columns, the loader drops them before anything is scored or "
             "reported. Columns dropped: " + dropped_columns() + ". Case ids are replaced by "
