@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from caseaudit_lib.config.audit_params import PARAMETER_NAMES, REQUIRED_NAMES, AuditParams
+from caseaudit_lib.config.password_env import use_password_env
 from caseaudit_lib.errors import ParamsError
 from caseaudit_lib.framework.model import available_frameworks
-from caseaudit_lib.load.encrypted import use_password_env
 from caseaudit_lib.paths import resolve
 from caseaudit_lib.yaml_fields import NO_VALUE, FieldChecker, one_of
 

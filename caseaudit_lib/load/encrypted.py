@@ -7,10 +7,8 @@ never written to disk.
 
 The password never travels in a params file or on a command line: it is held by an environment
 variable, and what is passed around is the variable's NAME (``password_env`` in a params file,
-``--password-env VAR``). The names in use are kept in the environment variable
-:data:`PASSWORD_NAMES_ENV` so that the processes this one starts (batch workers, the notebooks'
-Jupyter kernel) inherit them; the password itself is read only at the moment of decrypting, and
-never printed, logged or put in a message.
+``--password-env VAR``), kept by :mod:`caseaudit_lib.config.password_env`; the password itself
+is read only at the moment of decrypting, and never printed, logged or put in a message.
 """
 
 from __future__ import annotations
@@ -20,39 +18,35 @@ import os
 import zipfile
 from pathlib import Path
 
+from caseaudit_lib.config.password_env import (
+    ASKED_PASSWORD_ENV,
+    PASSWORD_NAMES_ENV,
+    password_env_names,
+    use_password,
+    use_password_env,
+)
 from caseaudit_lib.errors import AuditDataError, CaseAuditError, Problem
 
-# The names (not values) of the environment variables that hold workbook passwords, os.pathsep
-# separated: inherited by every process this one starts.
-PASSWORD_NAMES_ENV = "CASEAUDIT_PASSWORD_ENV"
-# Where `--ask-password` keeps the typed password, for this process and its children only.
-ASKED_PASSWORD_ENV = "CASEAUDIT_ASKED_PASSWORD"
+# Where the names of the password variables live, re-exported for the command line and tests.
+__all__ = [
+    "ASKED_PASSWORD_ENV",
+    "PASSWORD_NAMES_ENV",
+    "ask_password",
+    "decrypted",
+    "encrypt_workbook",
+    "is_encrypted",
+    "password_env_names",
+    "password_in",
+    "use_password",
+    "use_password_env",
+]
+
 HOW_TO_GIVE = (
     "put the password in an environment variable and name it with 'password_env: VAR' in the "
     "params file or '--password-env VAR' on the command line, or use --ask-password"
 )
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OOXML = (".xlsx", ".xlsm", ".xlsb")
-
-
-def password_env_names() -> list[str]:
-    """Return the names of the environment variables that may hold a workbook password."""
-    return [n for n in os.environ.get(PASSWORD_NAMES_ENV, "").split(os.pathsep) if n]
-
-
-def use_password_env(name: str) -> None:
-    """Name an environment variable as holding workbook passwords, here and in child processes."""
-    names = password_env_names()
-    if name not in names:
-        # Sorted, so the same names always give the same value: a warm kernel is restarted
-        # when the environment changes, and should not be for a mere reordering.
-        os.environ[PASSWORD_NAMES_ENV] = os.pathsep.join(sorted([*names, name]))
-
-
-def use_password(password: str) -> None:
-    """Keep a password typed at a prompt for this process and its children (never on disk)."""
-    os.environ[ASKED_PASSWORD_ENV] = password
-    use_password_env(ASKED_PASSWORD_ENV)
 
 
 def password_in(name: str) -> str:
