@@ -108,3 +108,15 @@ def test_ctrl_c_ends_quietly_with_status_130(tmp_path):
     assert process.returncode == 130, stderr
     assert stderr.strip().splitlines()[-1] == "caseaudit: interrupted"
     assert "Traceback" not in stderr and "internal error" not in stderr
+
+
+def test_a_hidden_character_in_a_header_or_case_type_is_named(tmp_path):
+    data = tmp_path / "hidden.csv"
+    data.write_text(
+        "case_id,auditor,case_type,Q1\u200b,Q2,Q3\nC01,A,Y\u200dRO,Yes,No,N/A\n", encoding="utf-8"
+    )
+    done = subprocess.run([CASEAUDIT, "validate", str(data), "--framework", str(MINI)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2
+    assert "D1: error: column 'Q1\\u200b': the header holds an invisible" in done.stdout
+    assert "C2: error" in done.stdout and "U+200D (ZERO WIDTH JOINER)" in done.stdout

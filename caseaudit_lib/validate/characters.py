@@ -28,6 +28,11 @@ def hidden_characters(text: str) -> list[str]:
     return list(dict.fromkeys(_HIDDEN.findall(text)))
 
 
+def without_hidden(text: str) -> str:
+    """Return a text with its invisible and look-alike characters taken out."""
+    return _HIDDEN.sub("", text)
+
+
 def describe_characters(chars: list[str]) -> str:
     """Return characters as code points with their Unicode names: "U+200B (ZERO WIDTH SPACE)"."""
     return ", ".join(

@@ -200,7 +200,11 @@ def case_table(
                     "error",
                     row,
                     case_cols["case_type"],
-                    "blank case_type" if value == "" else "unknown case_type",
+                    "blank case_type"
+                    if value == ""
+                    else hidden_message("unknown case_type: it", value)
+                    if hidden_characters(value)
+                    else "unknown case_type",
                     value=value,
                     expected="one of " + ", ".join(framework.case_types) + " (or a label "
                     "or alias of the framework)",

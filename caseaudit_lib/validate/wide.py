@@ -12,8 +12,9 @@ import pandas as pd
 
 from caseaudit_lib.errors import Problem
 from caseaudit_lib.framework.model import Framework
-from caseaudit_lib.load.reading import CASE_ID, RawSheet
+from caseaudit_lib.load.reading import CASE_ID, RawSheet, header_key
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
+from caseaudit_lib.validate.characters import hidden_characters, hidden_message, without_hidden
 from caseaudit_lib.validate.shared import (
     CASE_COLUMNS,
     COMMENT_SUFFIX,
@@ -67,6 +68,16 @@ def validate_wide(
                     sheet.problem("warning", header_row, col, "column without a header is ignored")
                 )
             continue
+        visible = without_hidden(text)
+        if visible != text and (
+            visible in known
+            or header_key(visible) in CASE_COLUMNS
+            or visible.removesuffix(COMMENT_SUFFIX) in known
+        ):
+            # "Q1" with a zero-width space would be read as a case attribute, silently.
+            message = hidden_message("the header", text)
+            unknown.append(sheet.problem("error", header_row, col, message, value=text))
+            continue
         if key in CASE_COLUMNS:
             target, name = case_cols, key
         elif text in known:
@@ -83,10 +94,11 @@ def validate_wide(
                 else f"a question id of framework {framework.id}; case columns go before "
                 "the first question"
             )
+            message = "unknown question id"
+            if hidden_characters(text):
+                message = hidden_message("unknown question id: it", text)
             unknown.append(
-                sheet.problem(
-                    "error", header_row, col, "unknown question id", value=text, expected=expected
-                )
+                sheet.problem("error", header_row, col, message, value=text, expected=expected)
             )
             continue
         else:
