@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from libreoffice_support import fill_in_libreoffice
 
+from caseaudit_lib.audit.loading import validate_file
 from caseaudit_lib.audit.workbooks import read_workbooks, validate_workbooks
 from caseaudit_lib.errors import excel_cell
 from caseaudit_lib.forms.auditor_forms import write_auditor_forms
@@ -33,6 +34,7 @@ from caseaudit_lib.forms.template import (
 )
 from caseaudit_lib.framework.model import load_framework
 from caseaudit_lib.load.answers import ANSWER_LEVELS, normalise_answers
+from caseaudit_lib.load.encrypted import PASSWORD_NAMES_ENV, is_encrypted
 
 FRAMEWORK = "yjb-audit-2016"
 FORMATS = {  # file name -> LibreOffice filter
@@ -44,6 +46,7 @@ FORMATS = {  # file name -> LibreOffice filter
 # Evidence a spreadsheet would turn into a number or a date in a cell not formatted as text.
 EVIDENCE = ["50%", "12/01/2016", "0012", "Plan reviewed 3/4 times", "1,5"]
 ANSWERS = ["Yes", "No", "N/A", ""]
+PASSWORD = "Lib-Office 7.4"
 ONE_LINE = 529  # LibreOffice's height of a 15-point row, in 1/100 mm
 
 
@@ -131,6 +134,10 @@ def round_trip(tmp_path_factory):
         out = work / f"{label}-saved"
         out.mkdir()
         saves = [[str(out / name), flt] for name, flt in FORMATS.items()]
+        # and as an .xls saved with a password, as LibreOffice's "Save with password" encrypts
+        # it (its .xlsx export takes no password this way; protected .xlsx files are tested
+        # in tests/test_encrypted.py)
+        saves.append([str(out / "locked.xls"), FORMATS["filled.xls"], PASSWORD])
         jobs.append({
             "source": str(form),
             "cells": [[ANSWERS_SHEET, ref, text] for ref, text in typed.items()],
@@ -151,6 +158,20 @@ def test_every_format_scores_what_was_typed(round_trip):
     typed_values = set(outputs["blank"][1].values()) | set(outputs["prefilled"][1].values())
     assert {"Yes", "No", "N/A"} <= typed_values
     assert {"50%", "12/01/2016", "0012"} <= typed_values
+
+
+def test_an_xls_locked_by_libreoffice_reads_with_the_password(round_trip, monkeypatch):
+    framework, outputs, prefilled_cols, _ = round_trip
+    monkeypatch.setenv("LOCKED_FORMS_PASSWORD", "wrong")
+    monkeypatch.setenv(PASSWORD_NAMES_ENV, "LOCKED_FORMS_PASSWORD")
+    folder, _ = outputs["blank"]
+    assert is_encrypted(folder / "locked.xls")
+    (problem,) = validate_file(folder / "locked.xls", framework)
+    assert "wrong password" in problem.message
+    monkeypatch.setenv("LOCKED_FORMS_PASSWORD", PASSWORD)
+    for label, (folder, typed) in outputs.items():
+        case_cols = prefilled_cols if label == "prefilled" else {}
+        check_scored_as_typed(folder / "locked.xls", framework, typed, case_cols)
 
 
 def test_header_frozen_below_the_header_row_and_beside_the_case_columns(round_trip):

@@ -124,8 +124,8 @@ def decrypted(path: Path, file: str) -> io.BytesIO:
     if not given:
         if names:
             unset = ", ".join(n for n in names if n != ASKED_PASSWORD_ENV) or ASKED_PASSWORD_ENV
-            return_error = f"the environment variable {unset} that should hold it is not set"
-            raise _error(file, f"the workbook is password-protected and {return_error}")
+            why = f"the environment variable {unset} that should hold it is not set"
+            raise _error(file, f"the workbook is password-protected and {why}")
         raise _error(file, f"the workbook is password-protected: {HOW_TO_GIVE}")
     try:
         with path.open("rb") as handle:
@@ -136,19 +136,25 @@ def decrypted(path: Path, file: str) -> io.BytesIO:
         out = _try_password(data, password)
         if out is not None:
             return out
-    tried = ", ".join(name for name, _ in given)
+    tried = ", ".join(
+        "the password typed" if name == ASKED_PASSWORD_ENV else name for name, _ in given
+    )
     raise _error(file, f"wrong password for this password-protected workbook (tried {tried})")
 
 
 def _try_password(data: io.BytesIO, password: str) -> io.BytesIO | None:
     """Return the workbook decrypted with one password, or None when the password is wrong."""
     import msoffcrypto.exceptions
+    from msoffcrypto.format.ooxml import OOXMLFile
 
     data.seek(0)
     out = io.BytesIO()
     try:
         office = _office_file(data)
-        office.load_key(password=password, verify_password=True)
+        if isinstance(office, OOXMLFile):
+            office.load_key(password=password, verify_password=True)
+        else:  # .xls: its load_key always checks the password (and takes no such option)
+            office.load_key(password=password)
         office.decrypt(out)
     except (msoffcrypto.exceptions.InvalidKeyError, msoffcrypto.exceptions.DecryptionError):
         return None

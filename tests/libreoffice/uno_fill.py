@@ -14,7 +14,8 @@ of every used row.
     python3 uno_fill.py PIPE_NAME PLAN.json RESULT.json
 
 PLAN: {"deadline_s": 60, "jobs": [{"source": "/abs/form.xlsx",
-       "cells": [["Answers", "A4", "C01"], ...], "save": [["/abs/out.ods", "calc8"], ...]}]}
+       "cells": [["Answers", "A4", "C01"], ...],
+       "save": [["/abs/out.ods", "calc8"], ["/abs/locked.xls", "MS Excel 97", "password"]]}]}
 """
 
 import json
@@ -111,9 +112,12 @@ def main():
             for sheet_name, ref, text in job.get("cells", []):
                 cell = sheets.getByName(sheet_name).getCellRangeByName(ref)
                 cell.setPropertyValue("FormulaLocal", text)
-            for target, filter_name in job.get("save", []):
+            for target, filter_name, *password in job.get("save", []):
+                # A third item is a password: the file saved encrypted, as "Save with password".
+                extra = {"Password": password[0]} if password else {}
                 doc.storeToURL(
-                    uno.systemPathToFileUrl(target), props(FilterName=filter_name, Overwrite=True)
+                    uno.systemPathToFileUrl(target),
+                    props(FilterName=filter_name, Overwrite=True, **extra),
                 )
             results.append(report)
         finally:
