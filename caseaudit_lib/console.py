@@ -23,11 +23,20 @@ def add_password_options(p: argparse.ArgumentParser) -> None:
 
 def use_passwords(args: argparse.Namespace) -> None:
     """Put a command's password options in use (the password itself is never shown)."""
+    from caseaudit_lib.config.password_env import VARIABLE_NAME_EXPECTED, is_variable_name
+    from caseaudit_lib.errors import CaseAuditError
     from caseaudit_lib.load.encrypted import ask_password, use_password_env
 
+    name = getattr(args, "password_env", None)
+    if name is not None and not is_variable_name(name):
+        # Not repeated: what was typed may be the password itself.
+        raise CaseAuditError(
+            "caseaudit: --password-env takes the NAME of the environment variable holding the "
+            f"password ({VARIABLE_NAME_EXPECTED}), never the password"
+        )
     # `template --password-env` names the password of the forms it writes, not one to read.
-    if getattr(args, "password_env", None) and args.command != "template":
-        use_password_env(args.password_env)
+    if name and args.command != "template":
+        use_password_env(name)
     if getattr(args, "ask_password", False):
         ask_password()
 

@@ -233,3 +233,10 @@ def test_report_reads_protected_workbooks_in_its_notebooks_kernel(tmp_path):
     report = (root / "outputs" / "bromley-2016-split" / "report.html").read_text()
     assert "Case workers knew the young people" in report
     assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_a_password_typed_where_its_variables_name_belongs_is_refused_unseen(mixed_folder):
+    done = caseaudit("validate", str(mixed_folder), "--framework", FRAMEWORK,
+                     "--password-env", "s3cret-Pass")  # fmt: skip
+    assert done.returncode == 2 and "s3cret" not in done.stdout + done.stderr
+    assert "NAME of the environment variable" in done.stderr

@@ -14,7 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from caseaudit_lib.config.audit_params import PARAMETER_NAMES, REQUIRED_NAMES, AuditParams
-from caseaudit_lib.config.password_env import use_password_env
+from caseaudit_lib.config.password_env import (
+    VARIABLE_NAME_EXPECTED,
+    is_variable_name,
+    use_password_env,
+)
 from caseaudit_lib.errors import ParamsError
 from caseaudit_lib.framework.model import available_frameworks
 from caseaudit_lib.paths import resolve
@@ -26,7 +30,6 @@ PRIVACY_KEYS = ("drop", "pseudonymise", "patterns")
 # Not a notebook parameter: the NAME of the environment variable holding the password of the
 # audit's protected workbooks. It reaches child processes and kernels through the environment.
 PASSWORD_ENV = "password_env"
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def check_caseload(c: FieldChecker, key: str, value: Any) -> int | None:
@@ -123,13 +126,13 @@ def _password_env(c: FieldChecker, value: Any) -> str | None:
     """Return the name of the variable holding the workbooks' password, and put it in use."""
     if value is None:
         return None
-    if not isinstance(value, str) or not _ENV_NAME.match(value.strip()):
+    if not isinstance(value, str) or not is_variable_name(value.strip()):
         # Never echoed: a value that is not a variable's name may be the password itself.
         c.fault(
             PASSWORD_ENV,
             NO_VALUE,
             "not the name of an environment variable (the password never goes in this file)",
-            "a name such as CASEAUDIT_WORKBOOK_PASSWORD, the variable holding the password",
+            f"{VARIABLE_NAME_EXPECTED}: the variable holding the password",
         )
         return None
     use_password_env(value.strip())

@@ -9,12 +9,24 @@ reader (:mod:`caseaudit_lib.load.encrypted`) looks the password up only when it 
 from __future__ import annotations
 
 import os
+import re
 
 # The names (not values) of the environment variables that hold workbook passwords, os.pathsep
 # separated: inherited by every process this one starts.
 PASSWORD_NAMES_ENV = "CASEAUDIT_PASSWORD_ENV"
 # Where `--ask-password` keeps the typed password, for this process and its children only.
 ASKED_PASSWORD_ENV = "CASEAUDIT_ASKED_PASSWORD"
+
+
+# A variable's name as environment variables are written: capitals, digits and "_". Anything
+# else may be the password itself, typed where its variable's name belongs: refused unseen.
+_VARIABLE_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+VARIABLE_NAME_EXPECTED = "a name in capitals such as CASEAUDIT_WORKBOOK_PASSWORD"
+
+
+def is_variable_name(text: str) -> bool:
+    """Return whether a text is written as an environment variable's name (never a password)."""
+    return bool(_VARIABLE_NAME.match(text))
 
 
 def password_env_names() -> list[str]:
