@@ -42,8 +42,10 @@ def caseaudit(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT):
 
 @pytest.fixture(autouse=True)
 def no_password_names(monkeypatch):
-    """Each test starts with no password variable named (names are kept in the environment)."""
-    monkeypatch.delenv(PASSWORD_NAMES_ENV, raising=False)
+    """Each test starts, and leaves the next, with no password variable named."""
+    # set, then deleted: monkeypatch then removes what a test's own code adds to the variable
+    monkeypatch.setenv(PASSWORD_NAMES_ENV, "")
+    monkeypatch.delenv(PASSWORD_NAMES_ENV)
 
 
 @pytest.fixture
