@@ -28,6 +28,7 @@ from caseaudit_lib.cli import main
 from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.export.page_safety import find_live_script
 from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.load.encrypted import PASSWORD_NAMES_ENV
 from caseaudit_lib.paths import ROOT_ENV
 from caseaudit_lib.present.findings import load_findings
 
@@ -67,6 +68,7 @@ def argv_of(entry: dict, out: Path) -> list[str]:
 def run_console(entry: dict, out: Path) -> Outcome:
     """Run one manifest entry through the installed console command, the corpus as root."""
     env = os.environ | {ROOT_ENV: str(CORPUS)} | entry.get("env", {})
+    env.pop(PASSWORD_NAMES_ENV, None)  # only the entry's own options name one
     done = subprocess.run(
         [caseaudit(), *argv_of(entry, out)], cwd=CORPUS, env=env, capture_output=True,
         text=True, timeout=300, check=False,
@@ -80,6 +82,7 @@ def run_in_process(entry: dict, out: Path) -> Outcome:
     # A password option names its variable in the environment (for child processes): each
     # entry starts from, and leaves, the environment as it was.
     saved = dict(os.environ)
+    os.environ.pop(PASSWORD_NAMES_ENV, None)  # only the entry's own options name one
     os.environ.update(entry.get("env", {}))
     try:
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
