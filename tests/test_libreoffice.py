@@ -15,6 +15,7 @@ import csv
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pytest
 from libreoffice_support import fill_in_libreoffice
 
@@ -195,3 +196,10 @@ def test_wrapped_rows_are_taller_than_one_line_when_opened(round_trip):
         assert sum(h > 2 * ONE_LINE for h in heights[INSTRUCTIONS_SHEET]) >= 5
         assert sum(h > 2 * ONE_LINE for h in heights[QUESTIONS_SHEET]) >= 5
         assert heights[ANSWERS_SHEET][1] > 4 * ONE_LINE  # the wording row
+
+
+def test_rows_keep_their_heights_once_saved_by_libreoffice(round_trip):
+    _, outputs, *_ = round_trip
+    saved = openpyxl.load_workbook(outputs["blank"][0] / "filled.xlsx")
+    heights = [d.height or 15 for d in saved[INSTRUCTIONS_SHEET].row_dimensions.values()]
+    assert sum(h > 30 for h in heights) >= 5  # not every row one 15-point line
