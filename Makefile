@@ -1,29 +1,50 @@
 # caseaudit: the two commands of the README are `make report` and `make test`.
-# Everything else is a convenience. The project environment is .venv/, made from pyproject.toml.
+# Everything else is a convenience. The project environment is .venv/, installed from
+# requirements.lock (pinned and hashed, made from pyproject.toml by `make lock`).
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KERNEL := caseaudit
+LOCK   := requirements.lock
+# The tool that writes the lock, pinned like everything else.
+UV_VERSION := 0.13.9
 export PATH := $(abspath $(BIN)):$(PATH)
 # pre-commit keeps its cache in the project so CI and developers need nothing outside it
 export PRE_COMMIT_HOME := $(abspath $(VENV))/pre-commit-cache
 
-.PHONY: venv report test lint lab bench sample clean help
+.PHONY: venv lock upgrade report test lint lab bench sample clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml
+# Exactly the lock's versions, every file checked against its hash; then caseaudit itself.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "caseaudit needs Python 3.11 or newer")'
+	$(PYTHON) scripts/lock.py --check
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (caseaudit)" >/dev/null
 	touch $@
 
-venv: $(STAMP)  ## create the project environment and register its Jupyter kernel
+venv: $(STAMP)  ## create the project environment (from the lock) and register its Jupyter kernel
+
+# Needs only a Python and PyPI: run it after changing (or merging) pyproject.toml's dependencies.
+lock:  ## regenerate requirements.lock and environment.yml's pins from pyproject.toml
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION) packaging
+	$(BIN)/python scripts/lock.py
+
+# A newer release that moves any number of the bundled audits fails the back-test here.
+upgrade:  ## refresh the lock to the newest allowed releases, reinstall, run the back-test
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION) packaging
+	$(BIN)/python scripts/lock.py --upgrade
+	$(MAKE) --no-print-directory venv
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_backtest.py
 
 # report.pdf is printed by headless Chromium: installed here too (Debian's package, as root);
 # without it the reports are still built and one line says the PDFs were skipped.
@@ -31,10 +52,12 @@ report: $(STAMP)  ## build every bundled audit's report (HTML and PDF) into outp
 	bash scripts/install-chromium.sh || [ -z "$$CI" ]
 	$(BIN)/caseaudit batch params/
 
-# Without Chromium the browser tests cannot run: under CI (CI set to anything) that fails the
-# target here and in the tests; elsewhere the tests skip and pytest's summary says why.
+# Without Chromium the browser tests cannot run, nor the forms' round trip without LibreOffice:
+# under CI (CI set to anything) that fails the target here and in the tests; elsewhere the tests
+# skip and pytest's summary says why.
 test: $(STAMP)  ## lint, then run the whole test suite (what CI runs)
 	bash scripts/install-chromium.sh || [ -z "$$CI" ]
+	bash scripts/install-libreoffice.sh || [ -z "$$CI" ]
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 

@@ -1,26 +1,28 @@
 """The `caseaudit` command: validate, template, frameworks, sample, findings, score, report, batch.
 
 Exit status: 0 success (warnings allowed), 2 a problem with the user's input (one line per
-problem, never a traceback), 1 a fault of the program itself, 130 interrupted.
+problem, never a traceback), 1 a fault of the program itself, 130 interrupted (Ctrl-C), 141 the
+reader of the output went away (``caseaudit validate ... | head -3``), as a shell reports them.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from caseaudit_lib import console
+from caseaudit_lib.console import blank_form_failure, summary_table
 from caseaudit_lib.errors import CaseAuditError
 
 if TYPE_CHECKING:
     from caseaudit_lib.build.batch import BatchSummary
     from caseaudit_lib.build.overview_ahead import OverviewAhead
-    from caseaudit_lib.pipeline import AuditResults
 
 EXIT_OK, EXIT_FAULT, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE, what a shell shows for a program whose reader left
 
 
 def _version() -> str:
@@ -32,11 +34,12 @@ def _version() -> str:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from caseaudit_lib.audit.loading import validate_file
     from caseaudit_lib.framework.model import load_framework
+    from caseaudit_lib.validate.summary import PROBLEMS_SHOWN, summarised
 
     framework = load_framework(args.framework)
     problems = validate_file([Path(f) for f in args.file], framework)
-    for problem in problems:
-        print(problem)
+    for line in summarised(problems, limit=None if args.all else PROBLEMS_SHOWN):
+        print(line)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     print(f"{', '.join(args.file)}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
@@ -44,19 +47,26 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
+    from caseaudit_lib.load.encrypted import password_in
+
+    password = password_in(args.password_env) if args.password_env else None
     if args.case_list:
         from caseaudit_lib.forms.auditor_forms import write_auditor_forms
 
         forms = write_auditor_forms(
-            args.framework, Path(args.case_list), Path(args.out), force=args.force
+            args.framework,
+            Path(args.case_list),
+            Path(args.out),
+            force=args.force,
+            password=password,
         )
         for path in forms:
-            print(f"wrote {path}")
+            print(f"wrote {path}" + (" (password-protected)" if password else ""))
         return EXIT_OK
     from caseaudit_lib.forms.template import write_template
 
-    out = write_template(args.framework, Path(args.out), n_cases=args.cases)
-    print(f"wrote {out}")
+    out = write_template(args.framework, Path(args.out), n_cases=args.cases, password=password)
+    print(f"wrote {out}" + (" (password-protected)" if password else ""))
     return EXIT_OK
 
 
@@ -245,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="scoring files (.xlsx, .ods, .csv, ...) or folders of them, checked as one audit",
     )
     p.add_argument("--framework", required=True, help="framework name or path to a YAML file")
+    p.add_argument("--all", action="store_true", help="print every problem, none summarised")
+    console.add_password_options(p)
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("template", help="write a blank scoring workbook for auditors")
@@ -258,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="a sample file (from `caseaudit sample`): one pre-filled workbook per auditor",
     )
     p.add_argument("--force", action="store_true", help="with --case-list: replace forms")
+    p.add_argument(
+        "--password-env",
+        metavar="VAR",
+        help="protect the forms with the password held by this environment variable",
+    )
     p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser("sample", help="draw the audit's sample from the caseload, by auditor")
@@ -287,11 +304,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score one audit and write its tables")
     p.add_argument("params", help="the audit's params file, e.g. params/bromley-2016.yaml")
     p.add_argument("--out", help="folder for the tables (default outputs/<audit_id>/tables)")
+    console.add_password_options(p)
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("report", help="build one audit's HTML report, notebooks and tables")
     p.add_argument("params", help="the audit's params file")
     p.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    console.add_password_options(p)
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("preview", help="serve one audit's report, rebuilt on every save")
@@ -306,23 +325,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
     p.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    console.add_password_options(p)
     p.set_defaults(func=_cmd_batch)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `caseaudit` command and return its exit status."""
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        return console.quiet_closed_pipe(EXIT_CLOSED_PIPE)
+    except KeyboardInterrupt:  # Ctrl-C before or after the command itself ran
+        return console.interrupted(EXIT_INTERRUPTED)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """Parse the arguments and run the command, turning every failure into one line."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        console.use_passwords(args)
         return args.func(args)
+    except BrokenPipeError:
+        raise
     except CaseAuditError as error:
         for line in error.lines():
             print(line, file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("caseaudit: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return console.interrupted(EXIT_INTERRUPTED)
     except Exception as error:  # a fault of the program, not of the input
         if args.traceback:
             raise
@@ -332,38 +364,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAULT
-
-
-def summary_table(results: AuditResults) -> str:
-    """Return the theme scores as a plain-text table for the console."""
-    themes = results.scores.themes
-    rows = [("Theme", "n", "Score", "95% interval", "Rating")]
-    for row in themes.itertuples():
-        if math.isnan(row.score_pct):  # nothing applicable: no data, never 0%
-            rows.append((row.theme, str(row.n_applicable), "no data", "", ""))
-            continue
-        rows.append(
-            (
-                row.theme,
-                str(row.n_applicable),
-                f"{row.score_pct:.0f}%",
-                f"{row.ci_low_pct:.0f}%–{row.ci_high_pct:.0f}%",
-                str(row.rating or ""),
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
-    title = f"{results.params.title} ({results.params.audit_id}): {results.audit.n_cases} cases"
-    return "\n".join([title, *lines])
-
-
-def blank_form_failure(message: str) -> bool:
-    """Return whether a build failed because its form had no cases (the user's input)."""
-    # Imported only when a build failed: it pulls in pandas, which a batch that changed
-    # nothing never needs.
-    from caseaudit_lib.audit.blank_form import BLANK_FORM
-
-    return BLANK_FORM in message
 
 
 # Last, so that `python -m caseaudit_lib.cli` sees every function of the module defined.

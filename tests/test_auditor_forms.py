@@ -22,6 +22,17 @@ SAMPLE = [
 ]
 
 
+def test_guidance_of_a_pre_filled_form_speaks_of_the_services_references(tmp_path):
+    sample = write_csv(tmp_path / "sample.csv", SAMPLE)
+    out = tmp_path / "forms"
+    assert main(["template", "--framework", FRAMEWORK, "--case-list", str(sample), str(out)]) == 0
+    workbook = openpyxl.load_workbook(out / "Auditor-A.xlsx")
+    note = workbook["Answers"].cell(HEADER_ROW, 1).comment.text
+    assert "service's reference" in note and "made-up" not in note
+    text = "\n".join(str(c.value) for c in workbook["Instructions"]["A"] if c.value)
+    assert "filled in from the audit's sample" in text and "made-up reference" not in text
+
+
 def test_form_file_name():
     assert form_file_name("Auditor A") == "Auditor-A.xlsx"
     assert form_file_name("../../etc/passwd") == "etc-passwd.xlsx"

@@ -28,6 +28,7 @@ from caseaudit_lib.cli import main
 from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.export.page_safety import find_live_script
 from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.load.encrypted import PASSWORD_NAMES_ENV
 from caseaudit_lib.paths import ROOT_ENV
 from caseaudit_lib.present.findings import load_findings
 
@@ -41,7 +42,8 @@ SUMMARY_LINE = re.compile(r": \d+ error\(s\), \d+ warning\(s\)$")
 CONSOLE_SAMPLE = frozenset({
     "csv-unknown-answer", "csv-latin1", "xlsx-hidden-draft-first", "xlsx-error-na",
     "xlsx-formula-unsaved", "framework-bad-applies-to", "params-blank-form",
-    "params-caseload-negative",
+    "params-caseload-negative", "xlsx-16000-stray-columns", "csv-every-answer-invalid",
+    "csv-zero-width-space-id", "xlsx-password-wrong", "xlsx-password-given",
 })  # fmt: skip
 HOSTILE = ['<script>alert("x")</script>', "[click](javascript:alert(6))",
            "<img src=x onerror=alert(1)>", "[x](data:text/html,<b>hi</b>)"]  # fmt: skip
@@ -56,7 +58,7 @@ def caseaudit() -> str:
 def argv_of(entry: dict, out: Path) -> list[str]:
     """Return the command-line arguments of one manifest entry."""
     # Absolute paths: the in-process runs start in the repository, not in the corpus.
-    argv = [entry["command"], str(CORPUS / entry["input"])]
+    argv = [entry["command"], str(CORPUS / entry["input"]), *entry.get("args", [])]
     if entry["command"] == "validate":
         framework = CORPUS / entry.get("framework", "frameworks/mini.yaml")
         return [*argv, "--framework", str(framework)]
@@ -65,7 +67,8 @@ def argv_of(entry: dict, out: Path) -> list[str]:
 
 def run_console(entry: dict, out: Path) -> Outcome:
     """Run one manifest entry through the installed console command, the corpus as root."""
-    env = os.environ | {ROOT_ENV: str(CORPUS)}
+    env = os.environ | {ROOT_ENV: str(CORPUS)} | entry.get("env", {})
+    env.pop(PASSWORD_NAMES_ENV, None)  # only the entry's own options name one
     done = subprocess.run(
         [caseaudit(), *argv_of(entry, out)], cwd=CORPUS, env=env, capture_output=True,
         text=True, timeout=300, check=False,
@@ -76,8 +79,17 @@ def run_console(entry: dict, out: Path) -> Outcome:
 def run_in_process(entry: dict, out: Path) -> Outcome:
     """Run one manifest entry through the command's own main(), in this process."""
     stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        status = main(argv_of(entry, out))
+    # A password option names its variable in the environment (for child processes): each
+    # entry starts from, and leaves, the environment as it was.
+    saved = dict(os.environ)
+    os.environ.pop(PASSWORD_NAMES_ENV, None)  # only the entry's own options name one
+    os.environ.update(entry.get("env", {}))
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            status = main(argv_of(entry, out))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     return Outcome(status, stdout.getvalue(), stderr.getvalue())
 
 
@@ -138,6 +150,8 @@ def check_outcome(entry: dict, done: Outcome) -> None:
         assert PROBLEM_LINE.match(line) or SUMMARY_LINE.search(line), line
     if entry["status"] == 2:
         assert any(PROBLEM_LINE.match(line) for line in problems), text
+    if "max_lines" in entry:
+        assert len(done.stdout.splitlines()) <= entry["max_lines"], done.stdout[:2000]
 
 
 @pytest.mark.parametrize("entry", COMMANDS, ids=[e["id"] for e in COMMANDS])

@@ -44,4 +44,13 @@ def test_the_stages_are_folders():
     assert {"framework", "load", "validate", "privacy", "audit", "score", "compare"} <= stages
     assert {"present", "export", "build", "config", "forms"} <= stages
     top = {p.stem for p in PACKAGE.glob("*.py")}
-    assert top <= {"__init__", "errors", "paths", "pipeline", "manifest", "cli", "yaml_fields"}, top
+    assert top <= {
+        "__init__",
+        "errors",
+        "paths",
+        "pipeline",
+        "manifest",
+        "cli",
+        "console",
+        "yaml_fields",
+    }, top

@@ -74,6 +74,49 @@ def test_drop_downs(template):
     )
 
 
+def test_drop_downs_stop_a_wrong_entry_with_their_message(template):
+    ws = openpyxl.load_workbook(template)[ANSWERS_SHEET]
+    by_formula = {dv.formula1: dv for dv in ws.data_validations.dataValidation}
+    answer, marking = by_formula['"Yes,No,N/A"'], by_formula['"first,second"']
+    for dv in (answer, marking):
+        assert dv.showErrorMessage and dv.errorStyle == "stop" and dv.error
+    assert answer.error == "Choose Yes, No or N/A, or leave the cell blank if not answered."
+    case_type = next(dv for dv in by_formula.values() if dv.errorTitle == "Case type")
+    # aliases ("RO") are accepted by the loader: a warning that lets the entry through
+    assert case_type.showErrorMessage and case_type.errorStyle == "warning"
+    assert case_type.showInputMessage and case_type.prompt
+
+
+def test_case_and_evidence_cells_are_text_answers_are_not(template, mini):
+    ws = openpyxl.load_workbook(template)[ANSWERS_SHEET]
+    header = [c.value for c in ws[HEADER_ROW]]
+    for row in (FIRST_CASE_ROW, FIRST_CASE_ROW + 5):
+        for col, name in enumerate(header, start=1):
+            text = name in ("case_id", "auditor", "case_type", "marking") or name.endswith(
+                "_comment"
+            )
+            assert (ws.cell(row, col).number_format == "@") == text, name
+
+
+def test_rows_are_tall_enough_for_their_wrapped_text(template):
+    wb = openpyxl.load_workbook(template)
+    instructions = wb[INSTRUCTIONS_SHEET]
+    for cell in instructions["A"]:
+        if cell.value and len(str(cell.value)) > 200:  # two lines or more at width 110
+            assert instructions.row_dimensions[cell.row].height >= 30, cell.value[:40]
+    questions = wb[QUESTIONS_SHEET]
+    assert all(questions.row_dimensions[r].height for r in range(2, questions.max_row + 1))
+    assert wb[ANSWERS_SHEET].row_dimensions[WORDING_ROW].height >= 30
+
+
+def test_guidance_of_a_blank_form_asks_for_made_up_references(template):
+    wb = openpyxl.load_workbook(template)
+    note = wb[ANSWERS_SHEET].cell(HEADER_ROW, 1).comment.text
+    assert "made-up reference" in note
+    text = "\n".join(str(c.value) for c in wb[INSTRUCTIONS_SHEET]["A"] if c.value)
+    assert "made-up reference" in text and "filled in from the audit's sample" not in text
+
+
 def test_applicability_shading(template):
     ws = openpyxl.load_workbook(template)[ANSWERS_SHEET]
     rules = {str(cf.sqref): [r.formula for r in cf.rules] for cf in ws.conditional_formatting}

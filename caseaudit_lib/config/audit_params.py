@@ -42,6 +42,9 @@ class AuditParams:
     # The region the service belongs to, for the regional view only: not a notebook parameter,
     # since no report of one audit depends on it.
     region: str | None = field(default=None, metadata=_NOT_A_PARAMETER)
+    # The NAME of the environment variable holding the password of protected workbooks (never
+    # the password); not a notebook parameter: kernels inherit it through the environment.
+    password_env: str | None = field(default=None, metadata=_NOT_A_PARAMETER)
     # Where the values came from: the same values from a file or a notebook are equal params.
     source: str = field(default="", compare=False, repr=False, metadata=_NOT_A_PARAMETER)
     lines: Mapping[str, int] = field(

@@ -19,14 +19,22 @@ from caseaudit_lib.config.audit_params import (
     REQUIRED_NAMES,
     AuditParams,
 )
+from caseaudit_lib.config.password_env import (
+    VARIABLE_NAME_EXPECTED,
+    is_variable_name,
+    use_password_env,
+)
 from caseaudit_lib.errors import ParamsError
 from caseaudit_lib.framework.model import available_frameworks
 from caseaudit_lib.paths import resolve
-from caseaudit_lib.yaml_fields import FieldChecker, one_of
+from caseaudit_lib.yaml_fields import NO_VALUE, FieldChecker, one_of
 
 AUDIT_ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?$")
 AUDIT_ID_EXPECTED = "lower-case letters, digits, '-' or '_', e.g. bromley-2016"
 PRIVACY_KEYS = ("drop", "pseudonymise", "patterns")
+# Not a notebook parameter: the NAME of the environment variable holding the password of the
+# audit's protected workbooks. It reaches child processes and kernels through the environment.
+PASSWORD_ENV = "password_env"
 
 
 def check_caseload(c: FieldChecker, key: str, value: Any) -> int | None:
@@ -119,10 +127,27 @@ def _privacy(c: FieldChecker, key: str, value: Any) -> dict[str, tuple[str, ...]
     return out
 
 
+def _password_env(c: FieldChecker, value: Any) -> str | None:
+    """Return the name of the variable holding the workbooks' password, and put it in use."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not is_variable_name(value.strip()):
+        # Never echoed: a value that is not a variable's name may be the password itself.
+        c.fault(
+            PASSWORD_ENV,
+            NO_VALUE,
+            "not the name of an environment variable (the password never goes in this file)",
+            f"{VARIABLE_NAME_EXPECTED}: the variable holding the password",
+        )
+        return None
+    use_password_env(value.strip())
+    return value.strip()
+
+
 def check_params(values: Mapping[str, Any], c: FieldChecker) -> AuditParams:
     """Check every value, then build the params or raise one ParamsError with every fault."""
     c.required("", values, [n for n in PARAMETER_NAMES if n in REQUIRED_NAMES])
-    c.unknown_keys("", values, (*PARAMETER_NAMES, *GROUPING_NAMES))
+    c.unknown_keys("", values, (*PARAMETER_NAMES, *GROUPING_NAMES, PASSWORD_ENV))
     get = values.get
 
     def given(name: str, check: Any) -> Any:
@@ -150,6 +175,7 @@ def check_params(values: Mapping[str, Any], c: FieldChecker) -> AuditParams:
             c, "organisational_ratings", get("organisational_ratings")
         ),
         "privacy": _privacy(c, "privacy", get("privacy")),
+        PASSWORD_ENV: _password_env(c, get(PASSWORD_ENV)),
     }
     region = c.text("region", get("region"), optional=True)
     start, end = kw["audit_date"], kw["audit_end_date"]

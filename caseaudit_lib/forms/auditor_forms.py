@@ -18,6 +18,7 @@ from openpyxl.styles import Protection
 from caseaudit_lib.errors import AuditDataError, Problem
 from caseaudit_lib.forms.template import ANSWERS_SHEET, CASE_COLUMNS, FIRST_CASE_ROW, build_template
 from caseaudit_lib.framework.model import Framework, load_framework
+from caseaudit_lib.load.encrypted import encrypt_workbook
 from caseaudit_lib.load.reading import header_key, read_audit_sheet
 
 LOCKED_COLUMNS = ("case_id", "auditor", "case_type")
@@ -107,8 +108,11 @@ def write_auditor_forms(
     out_dir: str | os.PathLike[str],
     *,
     force: bool = False,
+    password: str | None = None,
 ) -> list[Path]:
     """Write one pre-filled workbook per auditor of a sample file into a folder.
+
+    With a ``password`` every workbook is password-protected (encrypted) with it.
 
     Returns:
         The workbooks written, in the order the auditors first appear in the case list.
@@ -133,7 +137,7 @@ def write_auditor_forms(
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for auditor, cases in by_auditor.items():
-        workbook = build_template(framework, n_cases=len(cases))
+        workbook = build_template(framework, n_cases=len(cases), prefilled=True)
         ws = workbook[ANSWERS_SHEET]
         last_col = ws.max_column
         for offset, (case_id, label) in enumerate(cases):
@@ -151,5 +155,7 @@ def write_auditor_forms(
         ws.protection.formatCells = False
         path = paths[auditor]
         workbook.save(path)
+        if password:
+            encrypt_workbook(path, password)
         written.append(path)
     return written

@@ -20,26 +20,41 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from caseaudit_lib.framework.model import Framework, Question, load_framework
+from caseaudit_lib.forms.guidance import case_notes, write_instructions, write_questions
+from caseaudit_lib.forms.layout import (
+    ANSWER_CHOICES,
+    ANSWERS_SHEET,
+    CASE_COLUMNS,
+    CASE_FILL,
+    FIRST_CASE_ROW,
+    HEADER_ROW,
+    INSTRUCTIONS_SHEET,
+    LISTS_SHEET,
+    MARKING_CHOICES,
+    NOT_APPLICABLE_FILL,
+    QUESTIONS_SHEET,
+    TEXT_FORMAT,
+    THEME_FILLS,
+    THEME_ROW,
+    WORDING_ROW,
+    applies_to_text,
+    fit_row_heights,
+)
+from caseaudit_lib.framework.model import Framework, load_framework
+from caseaudit_lib.load.encrypted import encrypt_workbook
 
-ANSWERS_SHEET = "Answers"
-INSTRUCTIONS_SHEET = "Instructions"
-QUESTIONS_SHEET = "Questions"
-LISTS_SHEET = "Lists"
-
-THEME_ROW = 1
-WORDING_ROW = 2
-HEADER_ROW = 3
-FIRST_CASE_ROW = 4
-
-CASE_COLUMNS = ("case_id", "auditor", "case_type", "marking")
-ANSWER_CHOICES = ("Yes", "No", "N/A")
-MARKING_CHOICES = ("first", "second")
-
-# Soft fills that print legibly in black and white; themes cycle through them.
-THEME_FILLS = ("DDEBF7", "E2EFDA", "FFF2CC", "FCE4D6", "EDE1F5", "DDF3F1", "F2F2F2", "FBE5EE")
-CASE_FILL = "D9D9D9"
-NOT_APPLICABLE_FILL = "BFBFBF"
+# The form's layout, re-exported: callers and tests name them from here.
+__all__ = [
+    "ANSWERS_SHEET",
+    "CASE_COLUMNS",
+    "FIRST_CASE_ROW",
+    "HEADER_ROW",
+    "INSTRUCTIONS_SHEET",
+    "QUESTIONS_SHEET",
+    "answer_column_names",
+    "build_template",
+    "write_template",
+]
 
 _THIN = Side(style="thin", color="A6A6A6")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -47,13 +62,16 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _INLINE_LIST_LIMIT = 255
 
 
-def write_template(framework: Framework | str, path: Path | str, *, n_cases: int = 20) -> Path:
+def write_template(
+    framework: Framework | str, path: Path | str, *, n_cases: int = 20, password: str | None = None
+) -> Path:
     """Write a blank scoring workbook for a framework.
 
     Args:
         framework: A loaded framework, or a packaged name / path for ``load_framework``.
         path: Where to write the ``.xlsx`` file; missing parent folders are created.
         n_cases: How many empty case rows to prepare (drop-downs and shading reach this far).
+        password: When given, the workbook is password-protected (encrypted) with it.
 
     Returns:
         The path written.
@@ -63,15 +81,20 @@ def write_template(framework: Framework | str, path: Path | str, *, n_cases: int
     workbook = build_template(framework, n_cases=n_cases)
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
+    if password:
+        encrypt_workbook(path, password)
     return path
 
 
-def build_template(framework: Framework | str, *, n_cases: int = 20) -> Workbook:
+def build_template(
+    framework: Framework | str, *, n_cases: int = 20, prefilled: bool = False
+) -> Workbook:
     """Return the blank scoring workbook for a framework, not yet saved.
 
     Args:
         framework: A loaded framework, or a packaged name / path for ``load_framework``.
         n_cases: How many empty case rows to prepare; rows from ``FIRST_CASE_ROW`` on.
+        prefilled: The case columns will hold the sample's cases (the guidance says so).
 
     Returns:
         An openpyxl workbook with sheets Answers (active), Instructions and Questions.
@@ -84,9 +107,9 @@ def build_template(framework: Framework | str, *, n_cases: int = 20) -> Workbook
     workbook = Workbook()
     answers = workbook.active
     answers.title = ANSWERS_SHEET
-    _write_answers(answers, framework, n_cases)
-    _write_instructions(workbook.create_sheet(INSTRUCTIONS_SHEET), framework)
-    _write_questions(workbook.create_sheet(QUESTIONS_SHEET), framework)
+    _write_answers(answers, framework, n_cases, prefilled)
+    write_instructions(workbook.create_sheet(INSTRUCTIONS_SHEET), framework, prefilled=prefilled)
+    write_questions(workbook.create_sheet(QUESTIONS_SHEET), framework)
     workbook.active = 0
     return workbook
 
@@ -104,15 +127,7 @@ def _case_type_spellings(framework: Framework, case_type: str) -> list[str]:
     return sorted(k for k, v in framework.case_type_aliases.items() if v == case_type)
 
 
-def _applies_to_text(framework: Framework, question: Question) -> str:
-    if question.applies_to is None:
-        return "all case types"
-    return ", ".join(
-        label for ct, label in framework.case_types.items() if ct in question.applies_to
-    )
-
-
-def _write_answers(ws: Worksheet, framework: Framework, n_cases: int) -> None:
+def _write_answers(ws: Worksheet, framework: Framework, n_cases: int, prefilled: bool) -> None:
     last_row = FIRST_CASE_ROW + n_cases - 1
     names = answer_column_names(framework)
     header_font = Font(bold=True)
@@ -120,19 +135,12 @@ def _write_answers(ws: Worksheet, framework: Framework, n_cases: int) -> None:
     wrap_top = Alignment(wrap_text=True, vertical="top")
 
     # Case columns: the header cells explain themselves through comments.
-    case_notes = {
-        "case_id": "A made-up reference for the case, unique in this audit (e.g. A01). "
-        "Never a name, date of birth or case management system number.",
-        "auditor": "Who marked the case (initials or 'Auditor A').",
-        "case_type": "Choose from the list. Questions that do not apply turn grey.",
-        "marking": "Leave blank (first marking). 'second' for a moderation re-marking of a case "
-        "already marked by someone else: same case_id, another auditor.",
-    }
+    notes = case_notes(prefilled)
     ws.cell(THEME_ROW, 1, "Case")
     ws.merge_cells(start_row=THEME_ROW, start_column=1, end_row=THEME_ROW, end_column=4)
     for col, name in enumerate(CASE_COLUMNS, start=1):
         cell = ws.cell(HEADER_ROW, col, name)
-        cell.comment = Comment(case_notes[name], "caseaudit", width=260, height=110)
+        cell.comment = Comment(notes[name], "caseaudit", width=260, height=110)
         for row in (THEME_ROW, WORDING_ROW, HEADER_ROW):
             ws.cell(row, col).fill = PatternFill("solid", fgColor=CASE_FILL)
             ws.cell(row, col).font = header_font
@@ -146,7 +154,7 @@ def _write_answers(ws: Worksheet, framework: Framework, n_cases: int) -> None:
         fill = PatternFill("solid", fgColor=THEME_FILLS[index % len(THEME_FILLS)])
         first_col = col
         for question in theme.questions:
-            applies = _applies_to_text(framework, question)
+            applies = applies_to_text(framework, question)
             answer = ws.cell(HEADER_ROW, col, question.id)
             answer.comment = Comment(
                 f"{question.id} ({theme.name}): {question.text}\n\nApplies to: {applies}.",
@@ -174,18 +182,28 @@ def _write_answers(ws: Worksheet, framework: Framework, n_cases: int) -> None:
             start_row=THEME_ROW, start_column=first_col, end_row=THEME_ROW, end_column=col - 1
         )
 
-    ws.row_dimensions[WORDING_ROW].height = 110
     for c in range(1, len(names) + 1):
         for row in range(HEADER_ROW, last_row + 1):
             ws.cell(row, c).border = _BOX
+    # Case and evidence cells hold text as typed: a spreadsheet would make "50%" the number 0.5
+    # and "12/01/2016" a date (read back in another locale's order).
+    as_text = [c for c in range(1, len(names) + 1) if _is_text_column(names[c - 1])]
     for row in range(FIRST_CASE_ROW, last_row + 1):
         for c in range(1, len(names) + 1):
             ws.cell(row, c).alignment = Alignment(wrap_text=names[c - 1].endswith("_comment"))
+        for c in as_text:
+            ws.cell(row, c).number_format = TEXT_FORMAT
+    fit_row_heights(ws)
     # Freeze the header rows and the case columns so both stay visible while scrolling.
     ws.freeze_panes = ws.cell(FIRST_CASE_ROW, len(CASE_COLUMNS) + 1)
 
     _add_validations(ws, framework, n_cases)
     _add_applicability_shading(ws, framework, n_cases)
+
+
+def _is_text_column(name: str) -> bool:
+    """Return whether a column of the Answers sheet holds free text (case columns, evidence)."""
+    return name in CASE_COLUMNS or name.endswith("_comment")
 
 
 def _column_range(col: int, n_cases: int) -> str:
@@ -217,6 +235,8 @@ def _add_validations(ws: Worksheet, framework: Framework, n_cases: int) -> None:
         formula1=case_types,
         allow_blank=True,
         errorStyle="warning",  # ids and aliases (e.g. "RO") are accepted by the loader too
+        showErrorMessage=True,
+        showInputMessage=True,
         errorTitle="Case type",
         error="Not one of the framework's case types: choose from the list.",
         promptTitle="Case type",
@@ -228,6 +248,8 @@ def _add_validations(ws: Worksheet, framework: Framework, n_cases: int) -> None:
         type="list",
         formula1=f'"{",".join(MARKING_CHOICES)}"',
         allow_blank=True,
+        errorStyle="stop",
+        showErrorMessage=True,
         errorTitle="Marking",
         error="Leave blank or choose first / second.",
     )
@@ -237,6 +259,10 @@ def _add_validations(ws: Worksheet, framework: Framework, n_cases: int) -> None:
         type="list",
         formula1=f'"{",".join(ANSWER_CHOICES)}"',
         allow_blank=True,
+        # Stop: "Maybe" or "Partly" is refused while typing, with this message, rather than
+        # found by `caseaudit validate` later.
+        errorStyle="stop",
+        showErrorMessage=True,
         errorTitle="Answer",
         error="Choose Yes, No or N/A, or leave the cell blank if not answered.",
     )
@@ -278,114 +304,3 @@ def _add_applicability_shading(ws: Worksheet, framework: Framework, n_cases: int
             " ".join(cells),
             FormulaRule(formula=[f"OR({','.join(tests)})"], fill=fill, font=Font(color="808080")),
         )
-
-
-def _dropped_columns() -> str:
-    """Return the identifying column names the loader drops by default, for the instructions."""
-    try:
-        from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
-    except ImportError:  # pragma: no cover - privacy.py is always there once the project is whole
-        return "name, child_name, dob, address, postcode, cms_ref and similar"
-    return ", ".join(PrivacyConfig().drop)
-
-
-def _write_instructions(ws: Worksheet, framework: Framework) -> None:
-    types = "; ".join(f"{label} ({ct})" for ct, label in framework.case_types.items())
-    lines = [
-        (f"{framework.title}", "title"),
-        (f"Framework: {framework.id}, version {framework.version}", None),
-        (framework.source.strip(), None) if framework.source else ("", None),
-        ("", None),
-        ("How to fill in this workbook", "heading"),
-        (
-            f"Use the sheet '{ANSWERS_SHEET}': one row per case. The first rows show each theme "
-            "and question wording; the row with case_id, auditor, ... is the header row and must "
-            "stay as it is. Hover over a header for the full question and the case types it "
-            f"applies to; the sheet '{QUESTIONS_SHEET}' lists every question.",
-            None,
-        ),
-        (
-            "case_id: a made-up reference for the case (e.g. A01), unique in this audit. auditor: "
-            "who marked it. case_type: choose from the list (" + types + ").",
-            None,
-        ),
-        (
-            "Answers: Yes (the work was sufficient), No (not sufficient) or N/A (the question is "
-            "not relevant to this case, e.g. no social care involvement). A blank cell means "
-            "'not answered': it is counted and reported, but never scored. Answer every question "
-            "that applies.",
-            None,
-        ),
-        (
-            "Grey cells: the question does not apply to the row's case type. Leave them blank; an "
-            "answer there is ignored (treated as not applicable) and reported as a warning.",
-            None,
-        ),
-        (
-            "Evidence: each question has a <id>_comment column for a short note of the evidence "
-            "(optional). Fold or unfold these columns with the [-] / [+] buttons above them.",
-            None,
-        ),
-        (
-            "Moderation: leave 'marking' blank for the first marking. When a second auditor "
-            "re-marks a case to check agreement, add a new row with the same case_id, the second "
-            "auditor's name and marking 'second'. Scores use first markings only; second markings "
-            "measure agreement between auditors.",
-            None,
-        ),
-        ("", None),
-        ("Privacy", "heading"),
-        (
-            "Do not write any child's name, date of birth, address or case management reference "
-            "in any cell or comment, including the evidence columns. The audit is about the work, "
-            "not the child.",
-            None,
-        ),
-        (
-            "If a file has identifying columns, the loader drops them before anything is scored or "
-            "reported. Columns dropped: " + _dropped_columns() + ". Case ids are replaced by "
-            "pseudonyms in every output.",
-            None,
-        ),
-        ("", None),
-        ("Checking", "heading"),
-        (
-            "Run `caseaudit validate <this file> --framework " + framework.id + "` to list any "
-            "problems, each with its cell, before scoring.",
-            None,
-        ),
-    ]
-    ws.column_dimensions["A"].width = 110
-    for row, (text, kind) in enumerate(lines, start=1):
-        cell = ws.cell(row, 1, text)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if kind == "title":
-            cell.font = Font(bold=True, size=14)
-        elif kind == "heading":
-            cell.font = Font(bold=True, size=12)
-
-
-def _write_questions(ws: Worksheet, framework: Framework) -> None:
-    header = ["id", "theme", "question", "applies to", "key area", "key question"]
-    for col, name in enumerate(header, start=1):
-        ws.cell(1, col, name).font = Font(bold=True)
-    row = 2
-    for index, theme in enumerate(framework.themes):
-        fill = PatternFill("solid", fgColor=THEME_FILLS[index % len(THEME_FILLS)])
-        for question in theme.questions:
-            values = [
-                question.id,
-                theme.name,
-                question.text,
-                _applies_to_text(framework, question),
-                question.key_area or "",
-                "yes" if question.key else "no",
-            ]
-            for col, value in enumerate(values, start=1):
-                cell = ws.cell(row, col, value)
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            ws.cell(row, 2).fill = fill
-            row += 1
-    for letter, width in zip("ABCDEF", (8, 24, 80, 32, 14, 12), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"

@@ -14,6 +14,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 import pandas as pd
@@ -55,13 +56,14 @@ def error_text_faults(grid: pd.DataFrame) -> list[CellFault]:
     ]
 
 
-def xml_cell_faults(path: Path, sheet_name: str) -> list[CellFault]:
+def xml_cell_faults(path: Path | BinaryIO, sheet_name: str) -> list[CellFault]:
     """Return the error cells and formulas without a saved value of one .xlsx/.xlsm sheet.
 
-    A file that is not a readable workbook package gives no faults: calamine has read it, and
-    any damage is reported by the reading itself.
+    ``path`` may be the workbook's bytes (a password-protected one, decrypted in memory). A file
+    that is not a readable workbook package gives no faults: calamine has read it, and any
+    damage is reported by the reading itself.
     """
-    if path.suffix.lower() not in XML_WORKBOOKS:
+    if isinstance(path, Path) and path.suffix.lower() not in XML_WORKBOOKS:
         return []
     try:
         with zipfile.ZipFile(path) as package:

@@ -23,6 +23,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from caseaudit_lib.errors import AuditDataError, Problem, Severity, excel_cell
+from caseaudit_lib.load.encrypted import decrypted, is_encrypted
 from caseaudit_lib.load.excel_cells import (
     XML_WORKBOOKS,
     CellFault,
@@ -138,10 +139,7 @@ def iter_sheets(path: str | os.PathLike[str]) -> Iterator[RawSheet]:
         grid = _read_csv_grid(path, file)
         yield RawSheet(file, None, grid, find_header_row(grid))
         return
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several types for a damaged file
-        raise _file_error(file, f"cannot read the workbook, it may be corrupt ({exc})") from None
+    workbook = _open_workbook(workbook_source(path, file), file)
     for name in workbook.sheet_names:
         try:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -165,8 +163,10 @@ def read_audit_sheet(path: str | os.PathLike[str]) -> RawSheet:
     """
     path = Path(path)
     file = str(path)
+    source: Path | io.BytesIO = path
     if path.suffix.lower() in EXCEL_EXTENSIONS and path.is_file():
-        sheet = _choose_workbook_sheet(path, file)
+        source = workbook_source(path, file)
+        sheet = _choose_workbook_sheet(source, file)
     else:
         sheet = next(iter_sheets(path))
         if sheet.header_row is None:
@@ -174,7 +174,7 @@ def read_audit_sheet(path: str | os.PathLike[str]) -> RawSheet:
     # An .xlsx/.xlsm sheet's XML says which cells are errors; other formats show error cells as
     # their text ("#N/A"), which is all there is to go on.
     if path.suffix.lower() in XML_WORKBOOKS:
-        faults = xml_cell_faults(path, str(sheet.name))
+        faults = xml_cell_faults(source, str(sheet.name))
     else:
         faults = error_text_faults(sheet.grid)
     if not faults:
@@ -183,10 +183,31 @@ def read_audit_sheet(path: str | os.PathLike[str]) -> RawSheet:
     return dataclasses.replace(sheet, notes=sheet.notes + tuple(notes))
 
 
-def _choose_workbook_sheet(path: Path, file: str) -> RawSheet:
-    """Return the answers sheet of a workbook, its choice explained in ``notes``."""
+def workbook_source(path: Path, file: str) -> Path | io.BytesIO:
+    """Return a workbook to read: its path, or, when password-protected, its plain bytes.
+
+    Raises:
+        AuditDataError: The workbook is protected and no (right) password was given.
+
+    """
+    return decrypted(path, file) if is_encrypted(path) else path
+
+
+def _open_workbook(source: Path | io.BytesIO, file: str) -> CalamineWorkbook:
+    """Return a workbook opened by calamine, from its path or from bytes decrypted in memory."""
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        if isinstance(source, Path):
+            return CalamineWorkbook.from_path(str(source))
+        source.seek(0)
+        return CalamineWorkbook.from_filelike(source)
+    except Exception as exc:  # calamine raises several types for a damaged file
+        raise _file_error(file, f"cannot read the workbook, it may be corrupt ({exc})") from None
+
+
+def _choose_workbook_sheet(source: Path | io.BytesIO, file: str) -> RawSheet:
+    """Return the answers sheet of a workbook, its choice explained in ``notes``."""
+    workbook = _open_workbook(source, file)
+    try:
         visibility = {m.name: visibility_name(m.visible) for m in workbook.sheets_metadata}
     except Exception as exc:  # calamine raises several types for a damaged file
         raise _file_error(file, f"cannot read the workbook, it may be corrupt ({exc})") from None

@@ -10,7 +10,7 @@ problems found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,7 @@ from caseaudit_lib.load.answers import (
     normalise_answers,
 )
 from caseaudit_lib.load.reading import CASE_ID, RawSheet
+from caseaudit_lib.validate.characters import hidden_characters, hidden_in, hidden_message
 
 REQUIRED_COLUMNS = (CASE_ID, "auditor", "case_type")
 CASE_COLUMNS = (*REQUIRED_COLUMNS, "marking")
@@ -34,6 +35,8 @@ LONG_COLUMNS = ("question_id", "answer", "comment")
 MARKINGS = ("first", "second")
 COMMENT_SUFFIX = "_comment"
 
+# A header row with more problem columns than this is one line: how many, and the first few.
+HEADER_PROBLEMS_SHOWN = 5
 _CODE = {level: code for code, level in enumerate(ANSWER_LEVELS)}
 
 
@@ -100,13 +103,16 @@ def finish_sheet(
     qids = framework.question_ids
     codes = normalise_answers(obs.raw).codes.astype(np.int8)
     for i in np.flatnonzero(codes < 0):
+        text = str(obs.raw[i])
         problems.append(
             sheet.problem(
                 "error",
                 obs.row[i],
                 obs.col[i],
-                "unknown answer",
-                value=str(obs.raw[i]),
+                hidden_message("unknown answer: it", text)
+                if hidden_characters(text)
+                else "unknown answer",
+                value=text,
                 expected=EXPECTED_ANSWER,
             )
         )
@@ -172,6 +178,15 @@ def case_table(
         blank(CASE_ID, case_id)
     if "auditor" in case_cols:
         blank("auditor", auditor)
+    for name, values in ((CASE_ID, case_id), ("auditor", auditor)):
+        if name in case_cols:  # in the long layout, the first row of each case
+            for row, value in zip(index[hidden_in(values).to_numpy()], values[hidden_in(values)],
+                                  strict=True):  # fmt: skip
+                problems.append(
+                    sheet.problem(
+                        "error", row, case_cols[name], hidden_message(name, value), value=value
+                    )
+                )
 
     raw_type = column_text(rows, case_cols.get("case_type"))
     uniques = raw_type.unique()
@@ -185,7 +200,11 @@ def case_table(
                     "error",
                     row,
                     case_cols["case_type"],
-                    "blank case_type" if value == "" else "unknown case_type",
+                    "blank case_type"
+                    if value == ""
+                    else hidden_message("unknown case_type: it", value)
+                    if hidden_characters(value)
+                    else "unknown case_type",
                     value=value,
                     expected="one of " + ", ".join(framework.case_types) + " (or a label "
                     "or alias of the framework)",
@@ -229,6 +248,22 @@ def duplicate_column(sheet: RawSheet, header_row: int, col: int, first: int) -> 
         value=sheet.header_names[col],
         expected=f"one column (the first is {sheet.ref(header_row, first)})",
     )
+
+
+def header_summary(problems: list[Problem], what: str) -> list[Problem]:
+    """Return a header row's problems of one kind: each, or one line when there are many."""
+    if len(problems) <= HEADER_PROBLEMS_SHOWN:
+        return problems
+    first = problems[0]
+    shown = ", ".join(repr(p.value if p.value is not None else p.cell) for p in problems[:3])
+    return [
+        replace(
+            first,
+            message=f"{len(problems)} {what}, the first at {first.cell}: {shown}, ...",
+            column=None,
+            value=None,
+        )
+    ]
 
 
 def missing_columns(case_cols: dict[str, int], sheet: RawSheet, header_row: int) -> list[Problem]:

@@ -12,8 +12,9 @@ import pandas as pd
 
 from caseaudit_lib.errors import Problem
 from caseaudit_lib.framework.model import Framework
-from caseaudit_lib.load.reading import CASE_ID, RawSheet
+from caseaudit_lib.load.reading import CASE_ID, RawSheet, header_key
 from caseaudit_lib.privacy.pseudonymise import PrivacyConfig
+from caseaudit_lib.validate.characters import hidden_characters, hidden_message, without_hidden
 from caseaudit_lib.validate.shared import (
     CASE_COLUMNS,
     COMMENT_SUFFIX,
@@ -22,6 +23,7 @@ from caseaudit_lib.validate.shared import (
     case_table,
     duplicate_column,
     finish_sheet,
+    header_summary,
     missing_columns,
 )
 
@@ -54,15 +56,27 @@ def validate_wide(
     question_cols: dict[str, int] = {}
     comment_cols: dict[str, int] = {}
     seen_question = False
+    unknown: list[Problem] = []  # header problems, summarised when a row holds many
+    headerless: list[Problem] = []
     for col, key in keys.items():
         text = sheet.header_names[col]
         target: dict[str, int] | None = None
         name = text
         if not text:
             if (body[col] != "").any():
-                problems.append(
+                headerless.append(
                     sheet.problem("warning", header_row, col, "column without a header is ignored")
                 )
+            continue
+        visible = without_hidden(text)
+        if visible != text and (
+            visible in known
+            or header_key(visible) in CASE_COLUMNS
+            or visible.removesuffix(COMMENT_SUFFIX) in known
+        ):
+            # "Q1" with a zero-width space would be read as a case attribute, silently.
+            message = hidden_message("the header", text)
+            unknown.append(sheet.problem("error", header_row, col, message, value=text))
             continue
         if key in CASE_COLUMNS:
             target, name = case_cols, key
@@ -80,10 +94,11 @@ def validate_wide(
                 else f"a question id of framework {framework.id}; case columns go before "
                 "the first question"
             )
-            problems.append(
-                sheet.problem(
-                    "error", header_row, col, "unknown question id", value=text, expected=expected
-                )
+            message = "unknown question id"
+            if hidden_characters(text):
+                message = hidden_message("unknown question id: it", text)
+            unknown.append(
+                sheet.problem("error", header_row, col, message, value=text, expected=expected)
             )
             continue
         else:
@@ -92,6 +107,8 @@ def validate_wide(
             problems.append(duplicate_column(sheet, header_row, col, target[name]))
             continue
         target[name] = col
+    problems += header_summary(unknown, "unknown question ids in the header")
+    problems += header_summary(headerless, "columns without a header are ignored")
     problems += missing_columns(case_cols, sheet, header_row)
 
     cases, case_problems = case_table(body, case_cols, attr_cols, sheet, framework)

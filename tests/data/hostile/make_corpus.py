@@ -245,6 +245,100 @@ def data_files() -> None:
     )
 
 
+def inputs_as_they_arrive() -> None:
+    """The second corpus (issue 21): floods of problems, hidden characters, a locked workbook.
+
+    ``max_lines`` bounds the lines printed on stdout (problems are summarised); ``args`` and
+    ``env`` are added to the command and its environment.
+    """
+    extra = [f"extra{i}" for i in range(1, 16001)]
+    stray = [[*HEADER, *extra], *[list(r) + [""] * len(extra) for r in ROWS]]
+    add(
+        "xlsx-16000-stray-columns",
+        "validate",
+        xlsx_file("stray_columns.xlsx", [("Answers", stray, "visible")]),
+        2,
+        ["16000 unknown question ids", "Answers!H1", "'extra1', 'extra2', 'extra3'"],
+        max_lines=3,
+    )
+    headerless = [[*HEADER, *[""] * 300], *[list(r) + ["x"] * 300 for r in ROWS]]
+    add(
+        "csv-300-headerless-columns",
+        "validate",
+        csv_file("headerless_columns.csv", headerless),
+        0,
+        ["300 columns without a header are ignored", "H1"],
+        max_lines=3,
+    )
+    invalid = [HEADER] + [
+        [f"C{i:03}", "Auditor A", "YRO", "Maybe", "", "Partly", "Perhaps"] for i in range(1, 301)
+    ]
+    add(
+        "csv-every-answer-invalid",
+        "validate",
+        csv_file("every_answer_invalid.csv", invalid),
+        2,
+        ["880 more 'unknown answer' problem(s)", "the first at G8"],
+        max_lines=25,
+    )
+    add(
+        "csv-every-answer-invalid-all",
+        "validate",
+        "data/every_answer_invalid.csv",
+        2,
+        ["D301", "G301"],
+        args=["--all"],
+    )
+    twins = [HEADER, ROWS[0], ["C01​", *ROWS[0][1:]], ROWS[1]]
+    add(
+        "csv-zero-width-space-id",
+        "validate",
+        csv_file("zero_width_id.csv", twins),
+        2,
+        ["A3", "U+200B (ZERO WIDTH SPACE)"],
+    )
+    hidden = [HEADER, ["C01", "﻿Auditor A", "YRO", "Yes‍", "", "No", "N/A"], ROWS[1]]
+    add(
+        "csv-invisible-auditor-and-answer",
+        "validate",
+        csv_file("invisible_characters.csv", hidden),
+        2,
+        ["B2", "U+FEFF", "D2", "U+200D (ZERO WIDTH JOINER)"],
+    )
+    locked = xlsx_file("password_protected.xlsx", [("Answers", [HEADER, *ROWS], "visible")])
+    encrypt(HERE / locked, "corpus-password")
+    add("xlsx-password-protected", "validate", locked, 2, ["password-protected", "--password-env"])
+    add(
+        "xlsx-password-wrong",
+        "validate",
+        locked,
+        2,
+        ["wrong password", "HOSTILE_PASSWORD"],
+        args=["--password-env", "HOSTILE_PASSWORD"],
+        env={"HOSTILE_PASSWORD": "not-the-password"},
+    )
+    add(
+        "xlsx-password-given",
+        "validate",
+        locked,
+        0,
+        [],
+        args=["--password-env", "HOSTILE_PASSWORD"],
+        env={"HOSTILE_PASSWORD": "corpus-password"},
+    )
+
+
+def encrypt(path: Path, password: str) -> None:
+    """Password-protect a workbook in place, as Excel's "Encrypt with password" does."""
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(path.read_bytes())).encrypt(password, out)
+    path.write_bytes(out.getvalue())
+
+
 def frameworks() -> None:
     """Framework files given to ``caseaudit validate --framework``."""
     folder = HERE / "frameworks"
@@ -377,13 +471,15 @@ def main() -> None:
         (HERE / sub).mkdir()
     frameworks()
     data_files()
+    inputs_as_they_arrive()
     params_files()
     findings_files()
     header = (
         "# Written by make_corpus.py: do not edit. For each input: the command it is given to\n"
         "# (validate: the data file with --framework, default frameworks/mini.yaml; score: the\n"
         "# params file; findings: load_findings), the exit status expected (findings: 2 means\n"
-        "# ParamsError) and the texts its messages must hold.\n"
+        "# ParamsError) and the texts its messages must hold; max_lines bounds the lines on\n"
+        "# stdout, args and env are added to the command and its environment.\n"
     )
     (HERE / "manifest.yaml").write_text(header + yaml.safe_dump(entries, sort_keys=False))
     print(f"{len(entries)} inputs written to {HERE}")
