@@ -35,6 +35,7 @@ from caseaudit_lib.export import OVERVIEW_FILE, REPORT_FILE, TEMPLATES_DIR
 from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.export.pdf import PDF_FILE
 from caseaudit_lib.present.wording import date_span, month_year
+from caseaudit_lib.score.ratings import pct_text
 
 if TYPE_CHECKING:
     from caseaudit_lib.config.params import AuditParams
@@ -109,7 +110,7 @@ class FrameworkGroup:
 
 
 def _pct(value: Any) -> str:
-    return "no data" if value is None or pd.isna(value) else f"{float(value):.0f}%"
+    return pct_text(value)
 
 
 def _read_table(path: Path) -> pd.DataFrame:

@@ -1,5 +1,10 @@
 """Rating bands, their only home: the label for a percentage, HMIP points, standards, overall.
 
+One rounding rule (issue 20): a percentage is shown as a whole number rounded half up
+(:func:`whole_pct`, :func:`pct_text`), and its rating is the band of that whole number, so a
+shown percentage never contradicts its band (79.5 shows "80%" and is rated 80's band). The
+tables keep the raw value; HMIP publishes whole percentages but does not say which it bands.
+
 Bands come from the framework (``Framework.bands``, highest first, ``min_pct`` inclusive) and
 HMIP's overall rule (``Framework.overall``): the framework holds only the band data, every rule
 that reads it is here, and nothing here knows a threshold. A missing score (None or NaN, e.g. a
@@ -11,6 +16,7 @@ ValueError, a fault of the caller.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +30,8 @@ if TYPE_CHECKING:
 
 STANDARD_COLUMNS = ["standard", "rating", "points"]
 
-# Scores are computed as count / n * 100, so 13/20 may come out a hair under 65; comparing at
-# this many decimals keeps a score exactly on a threshold in the band it belongs to.
+# Scores are computed as count / n * 100, so 13/20 or 129/200 may come out a hair off 65 or
+# 64.5; rounding to this many decimals first keeps such a score where its exact value belongs.
 _DECIMALS = 9
 
 
@@ -39,21 +45,34 @@ def _ordered(bands: Iterable[Band]) -> list[Band]:
     return sorted(bands, key=lambda b: b.min_pct, reverse=True)
 
 
+def whole_pct(pct: float | None) -> int | None:
+    """Return a percentage as the whole number shown, rounded half up (None where missing)."""
+    if _missing(pct):
+        return None
+    return math.floor(round(float(pct), _DECIMALS) + 0.5)
+
+
+def pct_text(pct: float | None, missing: str = "no data") -> str:
+    """Return a percentage as shown beside its band, e.g. "80%" for 79.5 (``missing`` if none)."""
+    whole = whole_pct(pct)
+    return missing if whole is None else f"{whole}%"
+
+
 def rating(pct: float | None, bands: Iterable[Band]) -> str | None:
-    """Return the label of the band a percentage falls in.
+    """Return the label of the band of a percentage as shown (whole, rounded half up).
 
     Args:
         pct: a percentage 0-100, or None/NaN.
         bands: the framework's rating bands.
 
     Returns:
-        The label of the highest band whose ``min_pct`` is at or below ``pct`` (the lowest band
-        for a percentage below every band); None for a missing percentage.
+        The label of the highest band whose ``min_pct`` is at or below ``whole_pct(pct)`` (the
+        lowest band for a percentage below every band); None for a missing percentage.
 
     """
     if _missing(pct):
         return None
-    value = round(float(pct), _DECIMALS)
+    value = whole_pct(pct)
     ordered = _ordered(bands)
     for band in ordered:
         if value >= band.min_pct:
