@@ -100,6 +100,26 @@ def verdicts(
     ).astype(object)
 
 
+def tested_comparisons(comparison: pd.DataFrame) -> int:
+    """Return how many rows of a comparison table could say "improved" or "declined"."""
+    if comparison.empty:
+        return 0
+    return int(comparison["verdict"].isin([IMPROVED, DECLINED, NO_CLEAR_CHANGE]).sum())
+
+
+def familywise_false_alarm(n_comparisons: int, alpha: float = 0.05) -> float:
+    """Return the chance of at least one false "improved"/"declined" among n tested comparisons.
+
+    ``1 - (1 - alpha)^n``: each comparison, with practice unchanged, says "improved" or
+    "declined" at most about ``alpha`` of the time (Newcombe's interval is a little
+    conservative: about 4% in simulation), taken as independent. An upper-side figure for the
+    report's own number of comparisons, not a correction of any verdict.
+    """
+    if n_comparisons <= 0:
+        return 0.0
+    return float(1 - (1 - alpha) ** n_comparisons)
+
+
 def _scores_side(scores: AuditScores, level: str) -> pd.DataFrame:
     """Return an audit's themes or questions as pct / low / high / rating / n_cases, by id.
 
