@@ -283,7 +283,7 @@ def test_each_service_s_chart_is_drawn_once_its_audits_are_done_and_the_page_reu
     ahead.finish()
     assert ahead.error is None
     assert ahead.services_ready == ["Other <b>YOS</b> & Co", "Mini YOS"]
-    assert set(ahead.identifiers) == {"mini-2016", "mini-2017"}
+    assert set(ahead.identifiers) == {"mini-2016", "mini-2017", "other-2017"}
 
     def no_drawing(*args, **kwargs):
         raise AssertionError("the page drew a chart the batch had drawn")
