@@ -9,6 +9,7 @@ import functools
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -267,3 +268,47 @@ def test_fpc_wilson_undercovers_near_a_census():
     # Why: at 20 of 25 the FPC Wilson interval covers some M only 80% of the time.
     cover = _coverage(20, 25, lambda x: wilson(x, 20, population=25))
     assert cover.min() == pytest.approx(0.80, abs=0.01)
+
+
+# --- 8. HMIP's framework as it stands -------------------------------------------------------
+
+ORG = {"1.1": "Good", "1.2": "Good", "1.3": "Good", "1.4": "Good", "Joint working": "Good"}
+
+
+def _hmip_scores(case_types: list[str], org: dict[str, str] = ORG):
+    from caseaudit_lib.framework.model import load_framework
+
+    hmip = load_framework("hmip-youth-2021")
+    cases = [
+        (f"C{i}", "first", "A", ct, dict.fromkeys(hmip.question_ids, "Y"))
+        for i, ct in enumerate(case_types)
+    ]
+    audit = type("A", (), {"framework": hmip, "answers": make_answers(hmip, cases)})()
+    return score_audit(audit, audit_id="h", organisational_ratings=org)
+
+
+def test_resettlement_not_rated_without_its_cases_and_outside_the_total():
+    # Every answer sufficient: 7 case standards Outstanding (21 points) + 5 Good (10) = 31 of 36;
+    # "Joint working" is 3.4's earlier title. No resettlement case: not rated, no points, and
+    # the overall result is still given.
+    scores = _hmip_scores(["yro"] * 3 + ["youth_caution"] * 3)
+    standards = scores.standards.set_index("standard")
+    assert standards.loc["3.4", "rating"] == "Good"
+    assert standards.loc["resettlement", "rating"] is None
+    assert pd.isna(standards.loc["resettlement", "points"])
+    assert scores.overall == {"total_points": 31, "max_points": 36, "band": "Outstanding"}
+
+
+def test_resettlement_rated_beside_the_others_but_adds_no_points():
+    scores = _hmip_scores(["yro"] * 3 + ["youth_caution"] * 3 + ["resettlement"] * 3)
+    standards = scores.standards.set_index("standard")
+    assert standards.loc["resettlement", "rating"] == "Outstanding"
+    assert pd.isna(standards.loc["resettlement", "points"])
+    assert scores.overall["total_points"] == 31
+
+
+def test_a_standard_rated_by_two_of_its_names_is_an_error():
+    from caseaudit_lib.errors import ParamsError
+
+    with pytest.raises(ParamsError, match="rated twice"):
+        _hmip_scores(["yro"] * 3, {**ORG, "3.4": "Good"})

@@ -181,7 +181,11 @@ def standard_scores(
     """Return the HMIP standards table, the overall result and why it is missing (if it is).
 
     Case standards are the themes, rated from their scores; organisational standards take the
-    ratings supplied. The overall total and band are given only when every standard has a rating.
+    ratings supplied, named by id, label or alias (3.4's earlier title "Joint working", say).
+    A theme rated outside the total (``in_overall: false``: HMIP's resettlement) is listed with
+    its rating and no points, and a missing rating there ("not rated": no case applied) leaves
+    the overall result alone. The overall total and band are given only when every standard
+    that counts has a rating.
 
     Returns:
         ``(standards, overall, reason)``: standards has columns standard, rating, points (empty
@@ -213,7 +217,8 @@ def standard_scores(
             )
         return pd.DataFrame(columns=STANDARD_COLUMNS), None, "the framework has no overall rating"
     org_ids = [sid for sid, _ in framework.overall.organisational_standards]
-    unknown = sorted(set(supplied) - set(org_ids))
+    named = {given: framework.overall.standard_id(given) for given in supplied}
+    unknown = sorted(given for given, sid in named.items() if sid is None)
     if unknown:
         raise ParamsError(
             [
@@ -228,22 +233,46 @@ def standard_scores(
                 for sid in unknown
             ]
         )
-    org = {
-        sid: canonical_label(
-            supplied[sid], framework.bands, source=source, cell=f"organisational_ratings.{sid}"
+    twice = sorted(sid for sid in set(named.values()) if list(named.values()).count(sid) > 1)
+    if twice:
+        raise ParamsError(
+            [
+                Problem(
+                    "error",
+                    source,
+                    "one organisational standard rated twice (by id, title or earlier title)",
+                    column="organisational_ratings",
+                    value=sid,
+                    expected="one rating per standard",
+                )
+                for sid in twice
+            ]
         )
-        for sid in supplied
+    org = {
+        named[given]: canonical_label(
+            supplied[given], framework.bands, source=source, cell=f"organisational_ratings.{given}"
+        )
+        for given in supplied
     }
     rows = [(sid, org.get(sid)) for sid in org_ids]
     rows += list(zip(themes["theme_id"], themes["rating"], strict=True))
     # object dtype keeps None for "no rating" (a string column would turn it into NaN).
     standards = pd.DataFrame(rows, columns=["standard", "rating"], dtype=object)
     standards["standard"] = standards["standard"].astype(str)
+    outside = {t.id for t in framework.themes if not t.in_overall}
     standards["points"] = pd.array(
-        [hmip_points(r, framework.bands) for r in standards["rating"]], dtype="Int64"
+        [
+            None if sid in outside else hmip_points(r, framework.bands)
+            for sid, r in zip(standards["standard"], standards["rating"], strict=True)
+        ],
+        dtype="Int64",
     )
     missing_org = [sid for sid in org_ids if sid not in org]
-    unrated = [t for t, r in zip(themes["theme_id"], themes["rating"], strict=True) if r is None]
+    unrated = [
+        t
+        for t, r in zip(themes["theme_id"], themes["rating"], strict=True)
+        if r is None and t not in outside
+    ]
     if missing_org:
         return (
             standards,
