@@ -285,6 +285,11 @@ def framework_groups(entries: Sequence[AuditEntry], outputs_root: Path) -> list[
             if not data.empty and data["score_pct"].notna().any():
                 charts.append(service_chart(data, service, framework))
         themes = [(t.id, t.name) for t in framework.themes]
+        outside = {t.id for t in framework.themes if not t.in_overall}
+        for row in members:  # a standard rated on its own, with no case: "not rated"
+            for theme_id, cell in row.themes.items():
+                if theme_id in outside and cell.score == "no data":
+                    cell.score = "not rated"
         out.append(FrameworkGroup(framework_id, framework.title, themes, members, charts))
     return out
 

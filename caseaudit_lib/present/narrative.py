@@ -341,7 +341,9 @@ class Narrative:
             if weakest_id
             else None
         )
-        parts = [score_sentence(theme.to_dict() | {"theme_id": theme_id}, weakest)]
+        separate = not self.results.framework.theme(theme_id).in_overall
+        row = theme.to_dict() | {"theme_id": theme_id, "separate": separate}
+        parts = [score_sentence(row, weakest)]
         parts += self.changes(theme_id)
         parts.append(weakest_sentence(questions))
         return "\n".join(p for p in parts if p.strip())

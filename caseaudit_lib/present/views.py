@@ -232,6 +232,7 @@ def standards_table(results: AuditResults) -> pd.DataFrame:
     """Return the HMIP standards with their rating and points (empty for other frameworks)."""
     s = results.scores.standards
     names = {t.id: t.name for t in results.framework.themes}
+    outside = {t.id for t in results.framework.themes if not t.in_overall}
     overall = results.framework.overall
     if overall is not None:
         names |= dict(overall.organisational_standards)
@@ -239,7 +240,10 @@ def standards_table(results: AuditResults) -> pd.DataFrame:
         {
             "Standard": s["standard"].map(lambda x: names.get(x, x)).to_numpy(),
             "Rating": s["rating"].fillna("not rated").to_numpy(),
-            "Points": s["points"].astype(object).fillna("").to_numpy(),
+            "Points": [
+                "not in the total" if sid in outside else "" if pd.isna(p) else p
+                for sid, p in zip(s["standard"], s["points"].astype(object), strict=True)
+            ],
         }
     )
 
