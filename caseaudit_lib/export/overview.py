@@ -38,6 +38,7 @@ from caseaudit_lib.export import OVERVIEW_FILE, REPORT_FILE, TEMPLATES_DIR
 from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.export.pdf import PDF_FILE
 from caseaudit_lib.present.wording import date_span, month_year
+from caseaudit_lib.score.intervals import TOO_FEW_CASES
 from caseaudit_lib.score.ratings import pct_text
 
 if TYPE_CHECKING:
@@ -159,6 +160,8 @@ def audit_row(entry: AuditEntry, outputs_root: Path) -> AuditRow:
             interval=(
                 ""
                 if pd.isna(t["score_pct"])
+                else TOO_FEW_CASES
+                if pd.isna(t["ci_low_pct"])
                 else f"{_pct(t['ci_low_pct'])}–{_pct(t['ci_high_pct'])}"
             ),
             n=int(t["n_applicable"]),
@@ -324,6 +327,7 @@ def render_overview(
             n_audits=n_audits,
             n_failed=sum(r.status == "failed" for g in groups for r in g.rows),
             css=STYLESHEET.read_text(encoding="utf-8"),
+            too_few=TOO_FEW_CASES,
             version=__version__,
             key=key,
         )
