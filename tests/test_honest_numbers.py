@@ -312,3 +312,37 @@ def test_a_standard_rated_by_two_of_its_names_is_an_error():
 
     with pytest.raises(ParamsError, match="rated twice"):
         _hmip_scores(["yro"] * 3, {**ORG, "3.4": "Good"})
+
+
+# --- 7. how likely a false "improved"/"declined" is, per report ------------------------------
+
+
+def test_the_familywise_figure_is_computed_for_the_report_s_comparisons():
+    from caseaudit_lib.compare.comparison import familywise_false_alarm, tested_comparisons
+
+    # By hand: 1 - 0.95^6 = 0.2649; 1 - 0.95^15 = 0.5367; one comparison: 5%; none: 0.
+    assert familywise_false_alarm(6) == pytest.approx(0.264908, abs=1e-6)
+    assert familywise_false_alarm(15) == pytest.approx(0.536709, abs=1e-6)
+    assert familywise_false_alarm(1) == pytest.approx(0.05)
+    assert familywise_false_alarm(0) == 0
+    judged = "judgement only: not comparable as a number"
+    verdicts = ["improved", "no clear change", "declined", "no data", TOO_FEW, judged]
+    table = pd.DataFrame({"verdict": verdicts})
+    assert tested_comparisons(table) == 3
+
+
+def test_the_report_says_it_for_its_own_number_of_comparisons(tmp_path):
+    from mini_results import mini_results
+
+    from caseaudit_lib.present.narrative import Narrative
+
+    results = mini_results(tmp_path, compared=True)
+    n = int(results.comparison["verdict"].isin(["improved", "declined", "no clear change"]).sum())
+    assert n >= 2
+    shown = pct_text(100 * (1 - 0.95**n))
+    story = Narrative(results)
+    conclusion = " ".join(story.conclusion().split())
+    assert f"This report tests {n} changes" in conclusion and f"about {shown}" in conclusion
+    limits = " ".join(story.limits().split())
+    assert "too few cases to give a range" in limits and f"about {shown} of reports" in limits
+    assert "weakest key question" not in limits  # the mini framework has no such theme
