@@ -346,3 +346,17 @@ def test_the_report_says_it_for_its_own_number_of_comparisons(tmp_path):
     limits = " ".join(story.limits().split())
     assert "too few cases to give a range" in limits and f"about {shown} of reports" in limits
     assert "weakest key question" not in limits  # the mini framework has no such theme
+
+
+def test_too_few_cases_is_said_in_words_wherever_a_range_would_be():
+    from caseaudit_lib.present.glance import _score
+    from caseaudit_lib.present.narrative import score_sentence
+
+    theme = {"theme_id": "t", "theme": "T", "scoring": "pooled", "n_cases": 2, "n_applicable": 4,
+             "n_sufficient": 4, "score_pct": 100.0, "ci_low_pct": math.nan,
+             "ci_high_pct": math.nan, "rating": "Outstanding", "rating_low": None,
+             "rating_high": None}  # fmt: skip
+    assert _score(theme) == "100% (too few cases to give a range)"
+    sentence = " ".join(score_sentence(theme).split())
+    assert "(too few cases to give a range): **Outstanding**" in sentence
+    assert "nan" not in sentence.lower() and "no data" not in sentence
