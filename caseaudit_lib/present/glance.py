@@ -146,11 +146,13 @@ def glance_of(story: Narrative) -> Glance:
             if not found.empty:
                 change = _change_words(found.iloc[0]["verdict"])
         rating = theme.get("rating") if isinstance(theme.get("rating"), str) else None
+        # A standard rated on its own (resettlement) with no case of its kind is "not rated".
+        unrated = rating is None and not results.framework.theme(theme["theme_id"]).in_overall
         rows.append(
             GlanceTheme(
                 name=str(theme["theme"]),
                 rating=rating,
-                score=_score(theme),
+                score="not rated" if unrated else _score(theme),
                 span=span_words(
                     rating,
                     theme.get("rating_low") if isinstance(theme.get("rating_low"), str) else None,
