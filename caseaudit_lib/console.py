@@ -69,6 +69,9 @@ def interrupted(status: int) -> int:
 
 def summary_table(results: AuditResults) -> str:
     """Return the theme scores as a plain-text table for the console."""
+    from caseaudit_lib.score.intervals import TOO_FEW_CASES
+    from caseaudit_lib.score.ratings import pct_text
+
     themes = results.scores.themes
     rows = [("Theme", "n", "Score", "95% interval", "Rating")]
     for row in themes.itertuples():
@@ -79,8 +82,10 @@ def summary_table(results: AuditResults) -> str:
             (
                 row.theme,
                 str(row.n_applicable),
-                f"{row.score_pct:.0f}%",
-                f"{row.ci_low_pct:.0f}%–{row.ci_high_pct:.0f}%",
+                pct_text(row.score_pct),
+                TOO_FEW_CASES
+                if math.isnan(row.ci_low_pct)
+                else f"{pct_text(row.ci_low_pct)}–{pct_text(row.ci_high_pct)}",
                 str(row.rating or ""),
             )
         )

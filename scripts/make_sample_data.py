@@ -628,7 +628,7 @@ def write_hmip_sample(rng: np.random.Generator, out: Path) -> None:
     hmip = load_framework("hmip-youth-2021")
     cases, answers = simulate(hmip, STORY_HMIP, rng, prefix="SMP-25", n_cases=20,
                               auditors=[f"Inspector {c}" for c in "ABCD"], mix=MIX_HMIP,
-                              on=dt.date(2025, 2, 3))  # fmt: skip
+                              on=dt.date(2024, 11, 4))  # fmt: skip
     write_wide_xlsx(hmip, cases, answers, out / "data" / "sample-hmip-2025.xlsx")
     ratings = {}
     if hmip.overall is not None:
@@ -639,8 +639,8 @@ def write_hmip_sample(rng: np.random.Generator, out: Path) -> None:
         "audit_id": "sample-hmip-2025",
         "title": "Case inspection sample against HMIP's youth framework (synthetic)",
         "service": "Sample Youth Justice Service",
-        "audit_date": "2025-02-03",
-        "audit_end_date": "2025-02-07",
+        "audit_date": "2024-11-04",
+        "audit_end_date": "2024-11-08",
         "data_file": "data/sample-hmip-2025.xlsx",
         "framework": hmip.id,
         "caseload": 110,
@@ -655,7 +655,9 @@ def write_hmip_sample(rng: np.random.Generator, out: Path) -> None:
         params,
         out / "params" / "sample-hmip-2025.yaml",
         "Synthetic sample audit (scripts/make_sample_data.py); a made-up service.\n"
-        "organisational_ratings: domain 1 standards are rated by inspectors, not from cases.",
+        "organisational_ratings: domain 1 standards are rated by inspectors, not from cases.\n"
+        "Dated within the 2018-2024 programme of its framework, which HMIP superseded from spring\n"
+        "2025; its id keeps the name it was first bundled under.",
     )
 
 

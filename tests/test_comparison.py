@@ -202,13 +202,17 @@ def test_judgement_baseline_never_gives_numbers() -> None:
     assert compare_questions(current, FJI).empty
 
 
-def test_fpc_on_a_baseline_that_read_the_whole_caseload() -> None:
+def test_no_fpc_on_a_baseline_that_read_the_whole_caseload() -> None:
+    # The baseline's caseload describes that inspection's cases, not a change in practice: the
+    # comparison uses its plain Wilson interval (issue 20), the same as with no caseload.
     current = make_scores("now", {"assessment": (18, 20)})
     whole = percentages([row("assessment", 12, 20)], caseload=20)
     a = compare(current, whole).iloc[0]
+    plain = compare(current, percentages([row("assessment", 12, 20)])).iloc[0]
     l1, _ = hand_wilson(18, 20)
-    # the baseline is exact, so the lower end only carries the current audit's uncertainty
-    assert a["change_ci_low_pts"] == pytest.approx(30 - (90 - l1))
+    _, u2 = hand_wilson(12, 20)
+    assert a["change_ci_low_pts"] == pytest.approx(30 - math.hypot(90 - l1, u2 - 60))
+    assert a["change_ci_low_pts"] == plain["change_ci_low_pts"]
 
 
 def test_compare_with_an_earlier_audit_and_compare_all() -> None:
@@ -263,7 +267,7 @@ def test_trend_over_three_audits() -> None:
     assert trend([], []).empty
 
 
-counts = st.integers(min_value=1, max_value=60).flatmap(
+counts = st.integers(min_value=3, max_value=60).flatmap(
     lambda n: st.tuples(st.integers(min_value=0, max_value=n), st.just(n))
 )
 

@@ -125,8 +125,18 @@ def test_hmip_standards(hmip):
         "3.1 Assessment",
         "3.2 Planning",
         "3.3 Implementation and delivery",
+        "Resettlement",
     ]
     assert all(len(t.questions) == 3 for t in hmip.themes)
+    # Resettlement is rated outside the 36-point total (issue 20).
+    assert [t.in_overall for t in hmip.themes] == [True] * 7 + [False]
+    # Headline statements as descriptions where HMIP published them.
+    assert hmip.theme("court_planning").description.endswith(
+        "Planning is well-informed, holistic and personalised, actively involving the child and "
+        "their parents/carers."
+    )
+    assert "2018-2024" in hmip.source and "spring 2025" in hmip.source
+    assert "NOT CONFIRMED" in hmip.source
     assert all(t.scoring == "weakest_key_question" for t in hmip.themes)
     for theme in hmip.themes:
         assert [q.key_area for q in theme.questions] == [
@@ -159,8 +169,13 @@ def test_hmip_overall_rule(hmip):
         "1.4",
         "3.4",
     ]
-    # 7 case standards + 5 organisational standards, 3 points each
-    assert (len(hmip.themes) + len(overall.organisational_standards)) * 3 == 36
+    # 7 case standards + 5 organisational standards, 3 points each; resettlement is outside
+    counted = [t for t in hmip.themes if t.in_overall]
+    assert (len(counted) + len(overall.organisational_standards)) * 3 == 36
+    # 3.4 was "Joint working" in reports up to late 2021: both names find it.
+    assert overall.standard_id("Joint working") == "3.4" == overall.standard_id(" joint  WORKING")
+    assert overall.standard_id("Out-of-court disposal policy and provision") == "3.4"
+    assert overall.standard_id("3.4") == "3.4" and overall.standard_id("Joint work") is None
     assert overall_band(33, overall) == "Outstanding"
     assert overall_band(31, overall) == "Outstanding"
     assert overall_band(30, overall) == "Good"
@@ -177,7 +192,10 @@ def test_hmip_overall_rule(hmip):
 def test_hmip_applicability(hmip):
     table = hmip.applicability()
     court = [q.id for t in hmip.themes[:4] for q in t.questions]
-    ooc = [q.id for t in hmip.themes[4:] for q in t.questions]
+    ooc = [q.id for t in hmip.themes[4:7] for q in t.questions]
+    resettlement = [q.id for q in hmip.theme("resettlement").questions]
+    assert table.loc["resettlement", resettlement].all()
+    assert table.loc["resettlement"].sum() == 3
     assert table.loc["yro", court].all() and not table.loc["yro", ooc].any()
     assert table.loc["community_resolution", ooc].all()
     assert not table.loc["community_resolution", court].any()
@@ -188,6 +206,7 @@ def test_hmip_applicability(hmip):
         "youth_caution": 9,
         "youth_conditional_caution": 9,
         "community_resolution": 9,
+        "resettlement": 3,
     }
 
 

@@ -144,13 +144,16 @@ def test_design_effect_by_hand():
 
 
 def test_design_effect_floor_and_edges():
-    # Every case half sufficient: no between-case variation, deff floored at 1.
+    # Every case half sufficient: no between-case variation; the design effect estimated is 0
+    # (reported as estimated), the effective n is capped at the 12 answers.
     cc = effective_n_clustered([2, 2, 2], [4, 4, 4])
-    assert cc.deff == 1 and cc.nobs == 12
-    # All sufficient: no variance to estimate, so the bound holds: one effective answer per
-    # case (2 cases, 7 answers: n_eff 2, deff 3.5); one case: one; no cases: n 0.
+    assert cc.deff == 0 and cc.nobs == 12
+    # All sufficient: no variance to estimate, so Kish's floor holds: 2 cases of 3 and 4
+    # answers, (3 + 4)^2 / (9 + 16) = 49 / 25 = 1.96 effective answers; no design effect can be
+    # estimated (NaN); one case: one; no cases: n 0.
     edge = effective_n_clustered([3, 4], [3, 4])
-    assert (edge.nobs, edge.count, edge.deff) == (2, 2, 3.5)
+    assert (edge.nobs, edge.count) == pytest.approx((1.96, 1.96))
+    assert math.isnan(edge.deff)
     one = effective_n_clustered([2], [5])
     assert one.nobs == pytest.approx(1) and one.count == pytest.approx(0.4)
     assert effective_n_clustered([0], [0]).nobs == 0
@@ -189,7 +192,7 @@ def test_an_all_sufficient_theme_keeps_its_clustering():
     # effective sample is bounded by the cases (20, not 120), with t on 19 df: by hand,
     # low = n / (n + t^2) = 20 / (20 + 2.093024^2) = 0.820319.
     low, high, cc = wilson_clustered([6] * 20, [6] * 20)
-    assert (cc.nobs, cc.deff) == (20, 6)
+    assert cc.nobs == 20 and math.isnan(cc.deff)
     assert low == pytest.approx(20 / (20 + T19**2), abs=1e-12)
     assert low == pytest.approx(0.820319, abs=1e-6)
     assert high == pytest.approx(1)

@@ -238,8 +238,24 @@ def test_the_previous_audit_is_an_earlier_one_this_audit_was_compared_with(audit
     write_outputs(outputs, "mini-2016-split")
     page = write_overview(entries(files, failed={"other-2017"}), outputs).read_text()
     assert cells(page, "mini-2016")["assessment"].endswith("first audit")
-    assert cells(page, "mini-2016-split")["assessment"].endswith("first audit")
+    # Its counts and dates are mini-2016's: the same audit, not a second first audit (issue 20).
+    assert cells(page, "mini-2016-split")["assessment"].endswith("the same audit as mini-2016")
     assert cells(page, "mini-2017")["assessment"].endswith("improved since March 2016")
+    from caseaudit_lib.export.overview import audit_row, mark_copies, trend_table
+
+    rows = [audit_row(e, outputs) for e in entries(files)]
+    mark_copies(rows)
+    assert set(trend_table(rows, outputs)["audit_id"]) == {"mini-2016", "mini-2017"}
+
+
+def test_an_audit_of_the_same_day_with_other_counts_is_its_own_audit(audits, monkeypatch):
+    files, outputs = audits
+    other = [(*t[:2], t[2], t[3] - 1, *t[4:]) for t in THEMES["mini-2016"]]
+    monkeypatch.setitem(THEMES, "mini-2016-b", other)
+    files.append(write_params(files[0].parent, "mini-2016-b", audit_date="2016-03-21"))
+    write_outputs(outputs, "mini-2016-b")
+    page = write_overview(entries(files, failed={"other-2017"}), outputs).read_text()
+    assert cells(page, "mini-2016-b")["assessment"].endswith("first audit")
 
 
 def test_an_unchanged_batch_checks_the_overview_without_importing_nbconvert(audits):

@@ -32,13 +32,16 @@ OVERALL = OverallRule(
     [
         (100, "Outstanding"),
         (80, "Outstanding"),
-        (79.99, "Good"),
+        (79.49, "Good"),  # shown as 79%
+        (79.5, "Outstanding"),  # shown as 80%: the band of the shown whole percentage
         (65, "Good"),
         (13 / 20 * 100, "Good"),
         (29 / 100 * 100 + 51, "Outstanding"),
-        (64.9, "Requires improvement"),
+        (64.49, "Requires improvement"),
+        (64.5, "Good"),
         (50, "Requires improvement"),
-        (49.9, "Inadequate"),
+        (49.49, "Inadequate"),
+        (49.5, "Requires improvement"),
         (0, "Inadequate"),
         (None, None),
         (math.nan, None),
@@ -68,8 +71,9 @@ def test_rating_is_not_fooled_by_floating_point():
     # a true 80% or 65% can arrive a hair below after division; it keeps its band
     assert rating(80 - 1e-12, BANDS) == "Outstanding"
     assert rating(64.999999999999, BANDS) == "Good"
-    # a real shortfall is still a shortfall
-    assert rating(79.9999, BANDS) == "Good"
+    # a shortfall that shows as the band's whole percentage takes its band (shown "80%")
+    assert rating(79.9999, BANDS) == "Outstanding"
+    assert rating(79.4999, BANDS) == "Good"
     assert rating(16 / 20 * 100, BANDS) == "Outstanding"
 
 

@@ -156,7 +156,7 @@ def test_the_report_headings_follow_the_seed_order_and_every_figure_has_alt_text
     themes = [t.name for t in load_framework("yjb-audit-2016").themes]
     assert [re.sub(r"<[^>]+>", "", t).strip() for t in titles] == [
         "At a glance", "Background", "Conclusion", "Good practice", *themes, "Recommendations",
-        "How to read the numbers",
+        "Limits of these numbers", "How to read the numbers",
     ]  # fmt: skip
     assert page.title.strip() == "Case file audit, Bromley YOS, March 2016 (synthetic sample)"
     assert len(page.images) == 2 + len(themes)  # overview, comparison, one per theme

@@ -1,12 +1,13 @@
 """Comparisons of an audit with its baselines and earlier audits, and trends over several audits.
 
 A change is ``current - baseline`` in percentage points, with a 95% interval built by Newcombe's
-hybrid score method (Newcombe 1998, method 10) from each side's own 95% interval. Taking each
-side's interval as scoring made it, rather than recomputing one from raw counts, means the
-change allows for exactly what the side's interval allows for: answers clustered in cases
-(effective sample size), the finite population correction where the caseload is known, and the
-theme's scoring rule. For plain counts it is the same interval as
-:func:`caseaudit_lib.score.intervals.newcombe_diff` (a test checks this).
+hybrid score method (Newcombe 1998, method 10) from each side's own 95% interval, as scoring
+made it but WITHOUT the finite population correction (``AuditScores.unadjusted``): a comparison
+asks whether practice changed, not whether two caseloads differ, and with the correction a
+census would call any difference of one case a change. Each side's interval still allows for
+answers clustered in cases (effective sample size, t) and the theme's scoring rule. For plain
+counts it is the same interval as :func:`caseaudit_lib.score.intervals.newcombe_diff` (a test
+checks this).
 
 The verdict says "improved" or "declined" only when the interval excludes zero. A baseline of
 word judgements is never turned into a number: its rows carry the judgement and say so.
@@ -14,7 +15,6 @@ word judgements is never turned into a number: its rows carry the judgement and 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from caseaudit_lib.compare.baseline import Baseline
-from caseaudit_lib.score.intervals import wilson
+from caseaudit_lib.score.intervals import MIN_CASES, wilson
 from caseaudit_lib.score.ratings import ratings
 from caseaudit_lib.score.scoring import AuditScores
 
@@ -38,6 +38,7 @@ JUDGEMENT_ONLY = "judgement only: not comparable as a number"
 NOT_TESTED = "not tested: the baseline gives no number of cases"
 NOT_COVERED = "not covered by the baseline"
 FIRST_AUDIT = "first audit"
+TOO_FEW = "not tested: too few cases to give a range"
 VERDICTS = (
     IMPROVED,
     DECLINED,
@@ -47,6 +48,7 @@ VERDICTS = (
     NOT_TESTED,
     NOT_COVERED,
     FIRST_AUDIT,
+    TOO_FEW,
 )
 
 COMPARISON_COLUMNS = [
@@ -82,32 +84,63 @@ def change_interval(
     return change, low, high
 
 
-def verdicts(change: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    """Return the verdict of each change: improved / declined only when the interval excludes 0."""
+def verdicts(
+    change: np.ndarray, low: np.ndarray, high: np.ndarray, too_few: np.ndarray | None = None
+) -> np.ndarray:
+    """Return the verdict of each change: improved / declined only when the interval excludes 0.
+
+    ``too_few`` marks changes whose sides are too small for an interval (see MIN_CASES).
+    """
     change, low, high = (np.asarray(a, dtype=float) for a in (change, low, high))
+    few = np.zeros(change.shape, bool) if too_few is None else np.asarray(too_few, dtype=bool)
     return np.select(
-        [np.isnan(change), np.isnan(low) | np.isnan(high), low > 0, high < 0],
-        [NO_DATA, NOT_TESTED, IMPROVED, DECLINED],
+        [np.isnan(change), few, np.isnan(low) | np.isnan(high), low > 0, high < 0],
+        [NO_DATA, TOO_FEW, NOT_TESTED, IMPROVED, DECLINED],
         default=NO_CLEAR_CHANGE,
     ).astype(object)
 
 
+def tested_comparisons(comparison: pd.DataFrame) -> int:
+    """Return how many rows of a comparison table could say "improved" or "declined"."""
+    if comparison.empty:
+        return 0
+    return int(comparison["verdict"].isin([IMPROVED, DECLINED, NO_CLEAR_CHANGE]).sum())
+
+
+def familywise_false_alarm(n_comparisons: int, alpha: float = 0.05) -> float:
+    """Return the chance of at least one false "improved"/"declined" among n tested comparisons.
+
+    ``1 - (1 - alpha)^n``: each comparison, with practice unchanged, says "improved" or
+    "declined" at most about ``alpha`` of the time (Newcombe's interval is a little
+    conservative: about 4% in simulation), taken as independent. An upper-side figure for the
+    report's own number of comparisons, not a correction of any verdict.
+    """
+    if n_comparisons <= 0:
+        return 0.0
+    return float(1 - (1 - alpha) ** n_comparisons)
+
+
 def _scores_side(scores: AuditScores, level: str) -> pd.DataFrame:
-    """Return an audit's themes or questions as pct / low / high / rating, indexed by id."""
-    table = scores.themes if level == "theme_id" else scores.questions
+    """Return an audit's themes or questions as pct / low / high / rating / n_cases, by id.
+
+    The intervals are without the finite population correction (see the module docstring).
+    """
+    questions, themes = scores.unadjusted
+    table = themes if level == "theme_id" else questions
     side = table.set_index(level)[["score_pct", "ci_low_pct", "ci_high_pct", "rating"]]
-    return side.set_axis(_SIDE, axis=1).astype({c: float for c in _SIDE[:3]})
-
-
-def _counts_side(
-    table: pd.DataFrame, caseload: int | None, framework: Framework | None
-) -> pd.DataFrame:
-    """Return a percentages baseline's rows as pct / low / high / rating (Wilson, FPC on cases)."""
-    low, high = wilson(
-        table["n_sufficient"].fillna(0),
-        table["n_applicable"].fillna(0),
-        population=math.nan if caseload is None else float(caseload),
+    side = side.set_axis(_SIDE, axis=1).astype({c: float for c in _SIDE[:3]})
+    return side.assign(
+        n_cases=table["n_cases" if level == "theme_id" else "n_applicable"].to_numpy()
     )
+
+
+def _counts_side(table: pd.DataFrame, framework: Framework | None) -> pd.DataFrame:
+    """Return a percentages baseline's rows as pct / low / high / rating (Wilson, no FPC).
+
+    The baseline's caseload is not used: a comparison is about practice, not about the
+    caseload the inspection sampled from.
+    """
+    low, high = wilson(table["n_sufficient"].fillna(0), table["n_applicable"].fillna(0))
     known = table["n_applicable"].notna().to_numpy()
     side = pd.DataFrame(
         {
@@ -119,6 +152,7 @@ def _counts_side(
     )
     bands = framework.bands if framework is not None else ()
     side["rating"] = ratings(side["pct"], bands).to_numpy() if bands else None
+    side["n_cases"] = table["n_applicable"].astype(float).to_numpy()
     return side
 
 
@@ -132,8 +166,8 @@ def _side(
         return baseline.id, "answers", _scores_side(baseline.scores(), level)
     if baseline.kind == "percentages":
         table = baseline.themes if level == "theme_id" else baseline.questions
-        return baseline.id, "percentages", _counts_side(table, baseline.caseload, framework)
-    empty = pd.DataFrame(columns=_SIDE, index=pd.Index([], name=level, dtype=object))
+        return baseline.id, "percentages", _counts_side(table, framework)
+    empty = pd.DataFrame(columns=[*_SIDE, "n_cases"], index=pd.Index([], name=level, dtype=object))
     return baseline.id, baseline.kind, empty.astype({c: float for c in _SIDE[:3]})
 
 
@@ -183,7 +217,9 @@ def _compare(
     out["current_pct"] = merged["pct_cur"].to_numpy()
     out["current_rating"] = merged["rating_cur"].astype(object).to_numpy()
     out["change_pts"], out["change_ci_low_pts"], out["change_ci_high_pts"] = change, low, high
-    out["verdict"] = np.where(covered, verdicts(change, low, high), NOT_COVERED).astype(object)
+    few = (merged["n_cases_cur"] < MIN_CASES) | (merged["n_cases_base"] < MIN_CASES)
+    judged = verdicts(change, low, high, few.to_numpy())
+    out["verdict"] = np.where(covered, judged, NOT_COVERED).astype(object)
     return out[_columns(level)]
 
 

@@ -10,7 +10,10 @@ Everything comes from what the builds left in ``outputs/<audit_id>/``: the score
 file for the service, title and dates. A failed audit is shown as failed, with its last good
 report linked when there is one. The verdict is the one the audit's own comparison made (a
 change is "improved" or "declined" only when its 95% interval excludes zero); the previous
-audit is the service's latest audit before this one among those listed here.
+audit is the service's latest audit before this one among those listed here. Each real audit
+counts once: a copy of another (the same service, dates and counts in every theme, such as the
+bundled 2016 audit read from a folder of the auditors' workbooks) is listed as the same audit as
+the one it copies, never as a second first audit, and is left out of the service's chart.
 
 The page is self-contained like the reports: one inlined stylesheet, charts as PNG ``data:``
 URIs with alt text, no script; every typed text (titles, service and theme names, messages) is
@@ -35,6 +38,8 @@ from caseaudit_lib.export import OVERVIEW_FILE, REGION_FILE, REPORT_FILE, TEMPLA
 from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.export.pdf import PDF_FILE
 from caseaudit_lib.present.wording import date_span, month_year
+from caseaudit_lib.score.intervals import TOO_FEW_CASES
+from caseaudit_lib.score.ratings import pct_text
 
 if TYPE_CHECKING:
     from caseaudit_lib.config.params import AuditParams
@@ -95,6 +100,9 @@ class AuditRow:
     pdf_href: str | None = None
     previous: str = ""
     themes: dict[str, ThemeCell] = field(default_factory=dict)
+    same_as: str = ""  # the audit id this row copies ("" for a real audit of its own)
+    end_date: str = ""
+    counts: tuple = ()  # (theme id, n cases, n applicable, n sufficient) per theme
 
 
 @dataclass
@@ -109,7 +117,7 @@ class FrameworkGroup:
 
 
 def _pct(value: Any) -> str:
-    return "no data" if value is None or pd.isna(value) else f"{float(value):.0f}%"
+    return pct_text(value)
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -135,8 +143,14 @@ def audit_row(entry: AuditEntry, outputs_root: Path) -> AuditRow:
         message=entry.message,
         html_href=f"{params.audit_id}/{REPORT_FILE}" if has_html else None,
         pdf_href=f"{params.audit_id}/{PDF_FILE}" if (folder / PDF_FILE).is_file() else None,
+        end_date=str(params.audit_end_date or ""),
     )
     themes = _read_table(folder / TABLES_DIR / THEME_SCORES)
+    if not themes.empty:
+        row.counts = tuple(
+            (str(t["theme_id"]), t.get("n_cases"), t["n_applicable"], t["n_sufficient"])
+            for t in themes.to_dict("records")
+        )
     for t in themes.to_dict("records"):
         row.themes[str(t["theme_id"])] = ThemeCell(
             theme_id=str(t["theme_id"]),
@@ -146,6 +160,8 @@ def audit_row(entry: AuditEntry, outputs_root: Path) -> AuditRow:
             interval=(
                 ""
                 if pd.isna(t["score_pct"])
+                else TOO_FEW_CASES
+                if pd.isna(t["ci_low_pct"])
                 else f"{_pct(t['ci_low_pct'])}–{_pct(t['ci_high_pct'])}"
             ),
             n=int(t["n_applicable"]),
@@ -153,10 +169,35 @@ def audit_row(entry: AuditEntry, outputs_root: Path) -> AuditRow:
     return row
 
 
+def mark_copies(rows: Sequence[AuditRow]) -> None:
+    """Mark each audit that copies an earlier-listed one (same service, dates, counts): same_as.
+
+    Of a set of copies the one kept is the first by audit id; the others point at it.
+    """
+    kept: dict[tuple, str] = {}
+    for row in sorted(rows, key=lambda r: r.audit_id):
+        if not row.counts:
+            continue
+        key = (row.service, row.audit_date, row.end_date, row.counts)
+        if key in kept:
+            row.same_as = kept[key]
+        else:
+            kept[key] = row.audit_id
+
+
 def add_verdicts(rows: list[AuditRow], outputs_root: Path) -> None:
-    """Set each theme's verdict against the service's previous audit, from the comparison."""
+    """Set each theme's verdict against the service's previous audit, from the comparison.
+
+    A copy of another audit (``same_as``) is neither previous to anything nor a first audit: it
+    says which audit it is the same as.
+    """
+    mark_copies(rows)
     by_service: dict[str, list[AuditRow]] = {}
     for row in rows:
+        if row.same_as:
+            for cell in row.themes.values():
+                cell.verdict = f"the same audit as {row.same_as}"
+            continue
         by_service.setdefault(row.service, []).append(row)
     for audits in by_service.values():
         audits.sort(key=lambda r: (r.audit_date, r.audit_id))
@@ -191,6 +232,8 @@ def trend_table(rows: Sequence[AuditRow], outputs_root: Path) -> pd.DataFrame:
     """Return the trend table of some audits (trend_chart's columns) from their score tables."""
     parts = []
     for row in rows:
+        if row.same_as:  # each real audit once
+            continue
         themes = _read_table(outputs_root / row.audit_id / TABLES_DIR / THEME_SCORES)
         if not themes.empty:
             parts.append(themes.assign(audit_id=row.audit_id, audit_date=row.audit_date))
@@ -251,6 +294,11 @@ def framework_groups(entries: Sequence[AuditEntry], outputs_root: Path) -> list[
             if not data.empty and data["score_pct"].notna().any():
                 charts.append(service_chart(data, service, framework))
         themes = [(t.id, t.name) for t in framework.themes]
+        outside = {t.id for t in framework.themes if not t.in_overall}
+        for row in members:  # a standard rated on its own, with no case: "not rated"
+            for theme_id, cell in row.themes.items():
+                if theme_id in outside and cell.score == "no data":
+                    cell.score = "not rated"
         out.append(FrameworkGroup(framework_id, framework.title, themes, members, charts))
     return out
 
@@ -289,6 +337,7 @@ def render_overview(
             n_audits=n_audits,
             n_failed=sum(r.status == "failed" for g in groups for r in g.rows),
             css=STYLESHEET.read_text(encoding="utf-8"),
+            too_few=TOO_FEW_CASES,
             version=__version__,
             key=key,
             region_href=region_href,

@@ -35,8 +35,9 @@ QUESTION_SCORE_COLUMNS = [
 THEME_SCORE_COLUMNS = [
     "audit_id", "theme_id", "theme", "n_cases", "n_applicable", "n_sufficient", "score_pct",
     "ci_low_pct", "ci_high_pct", "rating",
-    # Beyond the contract: the rule behind the score and the bands the interval spans.
-    "scoring", "rating_low", "rating_high",
+    # Beyond the contract: the rule behind the score and the bands the interval spans, and the
+    # design effect estimated from the clustering of answers in cases (issue 20).
+    "scoring", "rating_low", "rating_high", "design_effect",
 ]  # fmt: skip
 CSV_FILES = {
     "questions": "question_scores.csv",
@@ -52,7 +53,7 @@ _MAX_WIDTH = 60
 def _rounded(table: pd.DataFrame) -> pd.DataFrame:
     """Return the table with percentages and points at 1 decimal and kappa at 3."""
     decimals = {c: 1 for c in table.columns if c.endswith(("_pct", "_pts"))}
-    decimals |= {c: 3 for c in table.columns if c == "kappa"}
+    decimals |= {c: 3 for c in table.columns if c in ("kappa", "design_effect")}
     return table.round(decimals) if decimals else table
 
 

@@ -79,7 +79,8 @@ def _build(data: object, path: Path, check: FieldChecker) -> Framework | None:
     themes = sections.themes(_items(top, "themes", check), scoring or "pooled", case_types, check)
     overall = None
     if "overall" in top:
-        n_themes = len(top["themes"]) if isinstance(top.get("themes"), list) else 0
+        # Themes rated outside the total (in_overall: false) add no points.
+        n_themes = sum(t.in_overall for t in themes)
         overall = sections.overall(top["overall"], bands, n_themes, check)
     if check.problems or fid is None or title is None or version is None or source is None:
         return None

@@ -161,7 +161,7 @@ def themes(
         m = check.mapping(
             path,
             item,
-            ("id", "name", "scoring", "description", "questions"),
+            ("id", "name", "scoring", "description", "in_overall", "questions"),
             ("id", "name", "questions"),
         )
         if m is None:
@@ -197,8 +197,13 @@ def themes(
                 "weakest_key_question theme has no key question",
                 "at least one question with key: true",
             )
+        in_overall = (
+            check.flag(f"{path}.in_overall", m["in_overall"]) if "in_overall" in m else True
+        )
         if tid is not None and name is not None:
-            found.append(Theme(tid, name, scoring, questions, description or ""))
+            found.append(
+                Theme(tid, name, scoring, questions, description or "", in_overall is not False)
+            )
     return tuple(found)
 
 
@@ -331,25 +336,28 @@ def overall(
             )
     if check.problems or max_points is None:
         return None
-    return OverallRule(max_points, tuple(overall_bands), tuple(standards or ()))
+    aliases = tuple((alias, sid) for sid, _, names in standards or () for alias in names)
+    plain = tuple((sid, label) for sid, label, _ in standards or ())
+    return OverallRule(max_points, tuple(overall_bands), plain, aliases)
 
 
-def _standards(raw: object, check: FieldChecker) -> list[tuple[str, str]] | None:
-    """Return the organisational standards (id, label), or None when one of them is faulty."""
+def _standards(raw: object, check: FieldChecker) -> list[tuple[str, str, tuple[str, ...]]] | None:
+    """Return the organisational standards (id, label, aliases), or None when one is faulty."""
     key = "overall.organisational_standards"
     if not isinstance(raw, list):
         check.fault(key, raw, "not a list", "a list")
         return None
-    standards: list[tuple[str, str]] = []
+    standards: list[tuple[str, str, tuple[str, ...]]] = []
     for i, item in enumerate(raw):
         path = f"{key}[{i}]"
-        s = check.mapping(path, item, ("id", "label"), ("id", "label"))
+        s = check.mapping(path, item, ("id", "label", "aliases"), ("id", "label"))
         if s is None:
             continue
         sid = _text(check, s, path, "id")
         label = _text(check, s, path, "label")
-        if sid is not None and sid in {x for x, _ in standards}:
+        aliases = check.texts(f"{path}.aliases", s["aliases"]) if "aliases" in s else ()
+        if sid is not None and sid in {x for x, _, _ in standards}:
             check.fault(f"{path}.id", sid, "duplicate organisational standard id", "unique ids")
-        elif sid is not None and label is not None:
-            standards.append((sid, label))
+        elif sid is not None and label is not None and aliases is not None:
+            standards.append((sid, label, aliases))
     return standards if len(standards) == len(raw) else None

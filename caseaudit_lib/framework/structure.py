@@ -46,6 +46,9 @@ class Theme:
     scoring: str
     questions: tuple[Question, ...]
     description: str
+    # False for a standard rated on its own, outside the overall points total (HMIP's
+    # resettlement): reported beside the others, "not rated" when no case applied.
+    in_overall: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,19 @@ class OverallRule:
     max_points: int
     bands: tuple[tuple[str, int], ...]
     organisational_standards: tuple[tuple[str, str], ...]
+    # (another name, standard id): earlier titles, e.g. ("Joint working", "3.4").
+    aliases: tuple[tuple[str, str], ...] = ()
+
+    def standard_id(self, name: str) -> str | None:
+        """Return the organisational standard an id, label or alias names (None: none).
+
+        Matching ignores case and surplus spaces, as for case types.
+        """
+        wanted = fold_text(str(name))
+        names = [(sid, sid) for sid, _ in self.organisational_standards]
+        names += [(label, sid) for sid, label in self.organisational_standards]
+        names += list(self.aliases)
+        return next((sid for text, sid in names if fold_text(text) == wanted), None)
 
 
 # eq=False: frameworks compare (and hash) by identity, so one can key a cache; loading the same

@@ -16,6 +16,7 @@ import pandas as pd
 from caseaudit_lib.compare import comparison as cmp
 from caseaudit_lib.compare.baseline import describe
 from caseaudit_lib.present.views import interval_text
+from caseaudit_lib.score.ratings import pct_text
 
 if TYPE_CHECKING:
     from caseaudit_lib.pipeline import AuditResults
@@ -180,7 +181,7 @@ def distance_travelled(results: AuditResults) -> list[str]:
         def said(row: pd.Series) -> str:
             if pd.isna(row["score_pct"]):
                 return f"no data in {row['audit_id']}"
-            return f"{row['score_pct']:.0f}% (n = {row['n_applicable']}) in {row['audit_id']}"
+            return f"{pct_text(row['score_pct'])} (n = {row['n_applicable']}) in {row['audit_id']}"
 
         out.append(f"{last['theme']}: {said(first)}, {said(last)}; last step: {last['verdict']}.")
     return out

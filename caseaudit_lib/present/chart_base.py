@@ -26,6 +26,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from caseaudit_lib.present import style
+from caseaudit_lib.score.ratings import pct_text
 
 if TYPE_CHECKING:
     from caseaudit_lib.framework.model import Band, Framework
@@ -216,8 +217,8 @@ def n_label(n: float) -> str:
 
 
 def pct_label(x: float) -> str:
-    """Return a percentage rounded to a whole number, as "65%"."""
-    return f"{x:.0f}%"
+    """Return a percentage rounded to a whole number (half up, as its band), as "65%"."""
+    return pct_text(x)
 
 
 def score_words(label: str, score: float, low: float, high: float, n: float, rating: Any) -> str:

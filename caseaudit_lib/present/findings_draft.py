@@ -33,6 +33,7 @@ from caseaudit_lib.present.findings import (
 from caseaudit_lib.present.findings_markdown import is_markdown
 from caseaudit_lib.privacy.leakcheck import scan_outputs
 from caseaudit_lib.privacy.pseudonymise import collect_identifiers
+from caseaudit_lib.score.ratings import pct_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
 WEAKEST = 3
@@ -40,7 +41,7 @@ EVIDENCE_LIMIT = 12  # comments shown per question; the explorer notebook has th
 
 
 def _pct(x: Any) -> str:
-    return "no data" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.0f}%"
+    return "no data" if x is None or (isinstance(x, float) and math.isnan(x)) else pct_text(x)
 
 
 def _one_line(text: str) -> str:

@@ -27,6 +27,8 @@ import jinja2
 from caseaudit_lib.compare.comparison import DECLINED, IMPROVED, NO_CLEAR_CHANGE
 from caseaudit_lib.present.narrative import count_changes, direction
 from caseaudit_lib.present.wording import TEMPLATES_DIR, date_span
+from caseaudit_lib.score.intervals import TOO_FEW_CASES
+from caseaudit_lib.score.ratings import pct_text
 
 if TYPE_CHECKING:
     from caseaudit_lib.present.narrative import Narrative
@@ -87,7 +89,10 @@ def span_words(rating: str | None, low: str | None, high: str | None) -> str:
 def _score(theme: dict[str, Any]) -> str:
     if _missing(theme.get("score_pct")):
         return "no data"
-    return f"{theme['score_pct']:.0f}% ({theme['ci_low_pct']:.0f}–{theme['ci_high_pct']:.0f}%)"
+    if _missing(theme.get("ci_low_pct")) or _missing(theme.get("ci_high_pct")):
+        return f"{pct_text(theme['score_pct'])} ({TOO_FEW_CASES})"
+    low, high = pct_text(theme["ci_low_pct"]), pct_text(theme["ci_high_pct"])
+    return f"{pct_text(theme['score_pct'])} ({low[:-1]}–{high})"
 
 
 def _change_words(verdict: Any) -> str:
@@ -141,11 +146,13 @@ def glance_of(story: Narrative) -> Glance:
             if not found.empty:
                 change = _change_words(found.iloc[0]["verdict"])
         rating = theme.get("rating") if isinstance(theme.get("rating"), str) else None
+        # A standard rated on its own (resettlement) with no case of its kind is "not rated".
+        unrated = rating is None and not results.framework.theme(theme["theme_id"]).in_overall
         rows.append(
             GlanceTheme(
                 name=str(theme["theme"]),
                 rating=rating,
-                score=_score(theme),
+                score="not rated" if unrated else _score(theme),
                 span=span_words(
                     rating,
                     theme.get("rating_low") if isinstance(theme.get("rating_low"), str) else None,

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from caseaudit_lib.compare.comparison import DECLINED, IMPROVED, NO_CLEAR_CHANGE, NOT_TESTED
+from caseaudit_lib.compare.comparison import (
+    DECLINED,
+    IMPROVED,
+    NO_CLEAR_CHANGE,
+    NOT_TESTED,
+    familywise_false_alarm,
+    tested_comparisons,
+)
 from caseaudit_lib.present.findings import (
     NOT_REVIEWED,
     Findings,
@@ -37,6 +44,7 @@ from caseaudit_lib.present.wording import (
     month_year,
     render,
 )
+from caseaudit_lib.score.intervals import MIN_CASES
 
 if TYPE_CHECKING:
     from caseaudit_lib.compare.baseline import Baseline
@@ -142,8 +150,9 @@ def weakest_sentence(questions: pd.DataFrame, limit: int = WEAKEST_LIMIT) -> str
     scored = questions[questions["n_applicable"] > 0].dropna(subset=["score_pct"])
     low = scored.sort_values(["score_pct", "question_id"], kind="stable").head(limit)
     rows = [_row(r) for _, r in low.iterrows()]
-    overlap = len(rows) > 1 and max(r["ci_low_pct"] for r in rows) <= min(
-        r["ci_high_pct"] for r in rows
+    ranged = [r for r in rows if r["ci_low_pct"] is not None]
+    overlap = len(ranged) > 1 and max(r["ci_low_pct"] for r in ranged) <= min(
+        r["ci_high_pct"] for r in ranged
     )
     return render("weakest.md.j2", questions=rows, overlap=overlap)
 
@@ -213,11 +222,14 @@ def conclusion_text(
     """
     numeric = [count_changes(comparison, a) for a in against if a.kind != "judgements"]
     numeric = [c for c in numeric if c.tested or c.untested]
+    n_tested = tested_comparisons(comparison)
     ratings = Counter(r for r in themes["rating"] if isinstance(r, str) and r)
     order = list(bands) + sorted(set(ratings) - set(bands))
     return render(
         "conclusion.md.j2",
         numeric=numeric,
+        n_tested=n_tested,
+        false_alarm=familywise_false_alarm(n_tested),
         direction=direction(numeric),
         judged=[a for a in against if a.kind == "judgements"],
         rated=[(label, ratings[label]) for label in order if ratings[label]],
@@ -329,7 +341,9 @@ class Narrative:
             if weakest_id
             else None
         )
-        parts = [score_sentence(theme.to_dict() | {"theme_id": theme_id}, weakest)]
+        separate = not self.results.framework.theme(theme_id).in_overall
+        row = theme.to_dict() | {"theme_id": theme_id, "separate": separate}
+        parts = [score_sentence(row, weakest)]
         parts += self.changes(theme_id)
         parts.append(weakest_sentence(questions))
         return "\n".join(p for p in parts if p.strip())
@@ -361,6 +375,18 @@ class Narrative:
         """Return the recommendations tables, earlier audits' with their status now."""
         table = recommendations_table(self.findings, self.earlier)
         return recommendations_text(table, self.theme_names)
+
+    def limits(self) -> str:
+        """Return "Limits of these numbers", in plain words, with this audit's own figures."""
+        n_tested = tested_comparisons(self.results.comparison)
+        return render(
+            "limits.md.j2",
+            n_cases=self.results.audit.n_cases,
+            weakest="weakest_key_question" in {t.scoring for t in self.results.framework.themes},
+            n_tested=n_tested,
+            false_alarm=familywise_false_alarm(n_tested),
+            min_cases=MIN_CASES,
+        )
 
     def annex(self) -> str:
         """Return "How to read the numbers", in plain words, with this framework's bands."""

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from caseaudit_lib.score.counts import first_answers
+from caseaudit_lib.score.ratings import pct_text
 from caseaudit_lib.score.theme_rules import scores_without_each_case, theme_grid
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def styled(table: pd.DataFrame, caption: str | None = None) -> Styler:
     for column in table.columns:
         name = str(column)
         if name.endswith("%"):
-            formats[column] = "{:.0f}%"
+            formats[column] = pct_text  # whole, half up: the number the band was read from
         elif name.endswith("pts"):
             formats[column] = "{:+.0f}"
         elif name == "n" or name.endswith(" n"):
@@ -59,8 +60,12 @@ def styled(table: pd.DataFrame, caption: str | None = None) -> Styler:
 def interval_text(low: Any, high: Any, unit: str = "%") -> list[str]:
     """Return each 95% interval as text, e.g. "43% to 82%" ("" where either end is missing)."""
     sign = "+" if unit == " pts" else ""
+
+    def end(x: float) -> str:
+        return f"{x:{sign}.0f}{unit}" if sign else pct_text(x)[:-1] + unit
+
     return [
-        "" if pd.isna(lo) or pd.isna(hi) else f"{lo:{sign}.0f}{unit} to {hi:{sign}.0f}{unit}"
+        "" if pd.isna(lo) or pd.isna(hi) else f"{end(lo)} to {end(hi)}"
         for lo, hi in zip(np.asarray(low, dtype=float), np.asarray(high, dtype=float), strict=True)
     ]
 
@@ -200,8 +205,8 @@ def flag_sentences(results: AuditResults) -> list[str]:
         out.append(
             f"{row.auditor} marked {names.get(row.theme_id, row.theme_id)} "
             f"{abs(row.diff_pts):.0f} points {direction} than the other auditors on the same "
-            f"questions ({row.score_pct:.0f}% of n = {row.n_applicable} against "
-            f"{row.others_pct:.0f}% of n = {row.others_n}; 95% interval "
+            f"questions ({pct_text(row.score_pct)} of n = {row.n_applicable} against "
+            f"{pct_text(row.others_pct)} of n = {row.others_n}; 95% interval "
             f"{row.diff_ci_low_pts:+.0f} to {row.diff_ci_high_pts:+.0f} points). "
             "A prompt to second-mark some of these cases, not a finding about the auditor."
         )
@@ -227,6 +232,7 @@ def standards_table(results: AuditResults) -> pd.DataFrame:
     """Return the HMIP standards with their rating and points (empty for other frameworks)."""
     s = results.scores.standards
     names = {t.id: t.name for t in results.framework.themes}
+    outside = {t.id for t in results.framework.themes if not t.in_overall}
     overall = results.framework.overall
     if overall is not None:
         names |= dict(overall.organisational_standards)
@@ -234,7 +240,10 @@ def standards_table(results: AuditResults) -> pd.DataFrame:
         {
             "Standard": s["standard"].map(lambda x: names.get(x, x)).to_numpy(),
             "Rating": s["rating"].fillna("not rated").to_numpy(),
-            "Points": s["points"].astype(object).fillna("").to_numpy(),
+            "Points": [
+                "not in the total" if sid in outside else "" if pd.isna(p) else p
+                for sid, p in zip(s["standard"], s["points"].astype(object), strict=True)
+            ],
         }
     )
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from caseaudit_lib.present.findings import NOT_REVIEWED
 from caseaudit_lib.present.sanitise import safe_markdown
+from caseaudit_lib.score.ratings import pct_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _KEEP_LINES = re.compile(r"^\s*(?:[-*+] |\||#|\d+\. )")
@@ -34,7 +35,7 @@ def missing(x: Any) -> bool:
 
 
 def _pct(x: Any) -> str:
-    return "no data" if missing(x) else f"{float(x):.0f}%"
+    return "no data" if missing(x) else pct_text(x)
 
 
 def _signed(x: Any) -> str:

@@ -14,8 +14,9 @@ interval collapses to the point estimate: the whole caseload was read.
 
 Clustered theme intervals (answers from ~20 case files, several per case) use an effective
 sample (Korn and Graubard 1998): the linearised variance with k - 1 degrees of freedom, so the
-critical value is Student's t with k - 1 df instead of z (:func:`korn_graubard`); at 0 % and
-100 %, where that variance is 0, the effective sample is bounded by the number of cases.
+critical value is Student's t with k - 1 df instead of z (:func:`korn_graubard`); the effective
+sample is never below Kish's ``(sum m)^2 / sum m^2`` (k for cases of equal size), which it takes
+at 0 % and 100 %, where that variance is 0. Below :data:`MIN_CASES` cases there is no interval.
 Counts out of range (below 0, above n) are errors, never NaN.
 """
 
@@ -30,6 +31,11 @@ from scipy.stats import t as student_t
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 ArrayLike = float | int | np.ndarray | pd.Series
+
+# Fewer cases than this give no interval ("too few cases to give a range"): with two cases t has
+# one degree of freedom (12.7 against 1.96) and the interval would widen when a case is added.
+MIN_CASES = 3
+TOO_FEW_CASES = "too few cases to give a range"
 
 
 def _arrays(*values: ArrayLike | None) -> list[np.ndarray]:
@@ -193,8 +199,18 @@ class ClusteredCount:
     n_clusters: int
 
 
+def kish_floor(case_sizes: ArrayLike) -> float:
+    """Return Kish's effective number of cases, ``(sum m)^2 / sum m^2`` (k for equal sizes)."""
+    m = np.asarray(case_sizes, dtype=float).reshape(-1)
+    m = m[m > 0]
+    return float(m.sum() ** 2 / np.sum(m**2)) if m.size else 0.0
+
+
 def effective_n_linearised(
-    estimate: float, influence: ArrayLike, n_answers: float
+    estimate: float,
+    influence: ArrayLike,
+    n_answers: float,
+    case_sizes: ArrayLike | None = None,
 ) -> ClusteredCount:
     """Return the effective sample of a proportion from its per-case influence values.
 
@@ -202,38 +218,42 @@ def effective_n_linearised(
     variance ``v = k / (k - 1) * sum(z_i^2)``, where ``z_i`` is case i's influence on it. The
     effective sample size is the number of independent answers with that variance,
     ``n_eff = p * (1 - p) / v`` (Korn and Graubard 1998), with the count scaled to keep p; the
-    design effect is ``n_answers / n_eff``. ``n_eff`` is kept between k (perfect agreement within
-    each case: one effective answer per case) and ``n_answers`` (independent answers; a design
-    effect below 1 is treated as chance). Where v cannot be estimated: a single case counts as
-    one answer; at an estimate of 0 or 1 (v is 0 whatever the clustering) ``n_eff`` takes its
-    bound, k, so that answers which all agree are never worth more than one per case.
+    design effect reported is the one estimated, ``n_answers * v / (p * (1 - p))`` (NaN where v
+    cannot be estimated). ``n_eff`` is kept between Kish's floor ``(sum m_i)^2 / sum m_i^2`` for
+    case sizes ``m_i`` (perfect agreement within each case; k when every case has the same
+    number of answers, and k when no sizes are given) and ``n_answers`` (independent answers; a
+    design effect below 1 is treated as chance). Where v cannot be estimated: a single case
+    counts as one answer; at an estimate of 0 or 1 (v is 0 whatever the clustering) ``n_eff``
+    takes the floor, so that answers which all agree are never worth more than their cases.
 
     Args:
         estimate: the proportion p.
         influence: ``z_i`` for each case contributing at least one answer.
         n_answers: the number of answers behind the estimate.
+        case_sizes: each case's number of answers, in the order of ``influence`` (None: the
+            floor is the number of cases).
 
     """
     z = np.asarray(influence, dtype=float)
     k = int(z.size)
     if k == 0 or n_answers <= 0 or np.isnan(estimate):
         return ClusteredCount(0.0, 0.0, np.nan, k)
+    floor = float(min(k, n_answers)) if case_sizes is None else kish_floor(case_sizes)
+    deff = np.nan
     if k == 1:
         n_eff = 1.0
     elif estimate <= 0.0 or estimate >= 1.0:
         # At the edges the answers may all agree because they share cases; nothing here can
-        # tell, so the bound the method keeps elsewhere, one effective answer per case, holds.
-        n_eff = float(min(k, n_answers))
+        # tell, so the floor the method keeps elsewhere holds.
+        n_eff = floor
     else:
         variance = k / (k - 1) * float(np.sum(z**2))
-        n_eff = (
-            float(n_answers)
-            if variance <= 0
-            else float(np.clip(estimate * (1 - estimate) / variance, k, n_answers))
-        )
-    return ClusteredCount(
-        count=float(estimate * n_eff), nobs=n_eff, deff=float(n_answers / n_eff), n_clusters=k
-    )
+        if variance <= 0:
+            n_eff, deff = float(n_answers), 0.0
+        else:
+            estimated = estimate * (1 - estimate) / variance
+            n_eff, deff = float(np.clip(estimated, floor, n_answers)), n_answers / estimated
+    return ClusteredCount(count=float(estimate * n_eff), nobs=n_eff, deff=float(deff), n_clusters=k)
 
 
 def effective_n_clustered(count_by_case: ArrayLike, nobs_by_case: ArrayLike) -> ClusteredCount:
@@ -244,7 +264,7 @@ def effective_n_clustered(count_by_case: ArrayLike, nobs_by_case: ArrayLike) -> 
     case i's influence is ``(y_i - p * m_i) / n`` (n = sum(m_i)), which makes the variance of
     :func:`effective_n_linearised` the usual cluster variance of a ratio,
     ``sum((y_i - p * m_i)^2) / (k * (k - 1) * mbar^2)``, and the design effect
-    ``deff = v / (p * (1 - p) / n)``, floored at 1 and capped at ``n / k``.
+    ``deff = v / (p * (1 - p) / n)``; the effective n is kept between Kish's floor and n.
 
     Args:
         count_by_case: successes per case (cases with no trials are ignored).
@@ -259,7 +279,7 @@ def effective_n_clustered(count_by_case: ArrayLike, nobs_by_case: ArrayLike) -> 
     if n == 0:
         return ClusteredCount(0.0, 0.0, np.nan, 0)
     p = float(y.sum()) / n
-    return effective_n_linearised(p, (y - p * m) / n, n)
+    return effective_n_linearised(p, (y - p * m) / n, n, case_sizes=m)
 
 
 def korn_graubard(clustered: ClusteredCount, *, alpha: float = 0.05) -> ClusteredCount:
@@ -278,7 +298,7 @@ def korn_graubard(clustered: ClusteredCount, *, alpha: float = 0.05) -> Clustere
     q = 1 - alpha / 2
     shrink = float((norm.ppf(q) / student_t.ppf(q, k - 1)) ** 2)
     nobs = clustered.nobs * shrink
-    return ClusteredCount(clustered.count * shrink, nobs, float(clustered.deff / shrink), k)
+    return ClusteredCount(clustered.count * shrink, nobs, clustered.deff, k)
 
 
 def wilson_effective(
@@ -305,7 +325,7 @@ def wilson_effective(
         alpha: 1 - confidence level.
 
     Returns:
-        ``(low, high)`` as proportions (NaN for an empty sample).
+        ``(low, high)`` as proportions; NaN for fewer than :data:`MIN_CASES` cases.
 
     Raises:
         ValueError: the population is smaller than the cases sampled, a fraction outside
@@ -323,6 +343,8 @@ def wilson_effective(
         fraction = clustered.n_clusters / population_cases
     if fraction is not None and not 0 < fraction <= 1 + 1e-9:
         raise ValueError(f"a sampling fraction of {fraction:g} is outside (0, 1]")
+    if clustered.n_clusters < MIN_CASES:
+        return float("nan"), float("nan")
     adjusted = korn_graubard(clustered, alpha=alpha)
     count, nobs = adjusted.count, adjusted.nobs
     if fraction is not None and clustered.n_clusters and nobs > 0:

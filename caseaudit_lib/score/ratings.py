@@ -1,5 +1,10 @@
 """Rating bands, their only home: the label for a percentage, HMIP points, standards, overall.
 
+One rounding rule (issue 20): a percentage is shown as a whole number rounded half up
+(:func:`whole_pct`, :func:`pct_text`), and its rating is the band of that whole number, so a
+shown percentage never contradicts its band (79.5 shows "80%" and is rated 80's band). The
+tables keep the raw value; HMIP publishes whole percentages but does not say which it bands.
+
 Bands come from the framework (``Framework.bands``, highest first, ``min_pct`` inclusive) and
 HMIP's overall rule (``Framework.overall``): the framework holds only the band data, every rule
 that reads it is here, and nothing here knows a threshold. A missing score (None or NaN, e.g. a
@@ -11,6 +16,7 @@ ValueError, a fault of the caller.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +30,8 @@ if TYPE_CHECKING:
 
 STANDARD_COLUMNS = ["standard", "rating", "points"]
 
-# Scores are computed as count / n * 100, so 13/20 may come out a hair under 65; comparing at
-# this many decimals keeps a score exactly on a threshold in the band it belongs to.
+# Scores are computed as count / n * 100, so 13/20 or 129/200 may come out a hair off 65 or
+# 64.5; rounding to this many decimals first keeps such a score where its exact value belongs.
 _DECIMALS = 9
 
 
@@ -39,21 +45,34 @@ def _ordered(bands: Iterable[Band]) -> list[Band]:
     return sorted(bands, key=lambda b: b.min_pct, reverse=True)
 
 
+def whole_pct(pct: float | None) -> int | None:
+    """Return a percentage as the whole number shown, rounded half up (None where missing)."""
+    if _missing(pct):
+        return None
+    return math.floor(round(float(pct), _DECIMALS) + 0.5)
+
+
+def pct_text(pct: float | None, missing: str = "no data") -> str:
+    """Return a percentage as shown beside its band, e.g. "80%" for 79.5 (``missing`` if none)."""
+    whole = whole_pct(pct)
+    return missing if whole is None else f"{whole}%"
+
+
 def rating(pct: float | None, bands: Iterable[Band]) -> str | None:
-    """Return the label of the band a percentage falls in.
+    """Return the label of the band of a percentage as shown (whole, rounded half up).
 
     Args:
         pct: a percentage 0-100, or None/NaN.
         bands: the framework's rating bands.
 
     Returns:
-        The label of the highest band whose ``min_pct`` is at or below ``pct`` (the lowest band
-        for a percentage below every band); None for a missing percentage.
+        The label of the highest band whose ``min_pct`` is at or below ``whole_pct(pct)`` (the
+        lowest band for a percentage below every band); None for a missing percentage.
 
     """
     if _missing(pct):
         return None
-    value = round(float(pct), _DECIMALS)
+    value = whole_pct(pct)
     ordered = _ordered(bands)
     for band in ordered:
         if value >= band.min_pct:
@@ -162,7 +181,11 @@ def standard_scores(
     """Return the HMIP standards table, the overall result and why it is missing (if it is).
 
     Case standards are the themes, rated from their scores; organisational standards take the
-    ratings supplied. The overall total and band are given only when every standard has a rating.
+    ratings supplied, named by id, label or alias (3.4's earlier title "Joint working", say).
+    A theme rated outside the total (``in_overall: false``: HMIP's resettlement) is listed with
+    its rating and no points, and a missing rating there ("not rated": no case applied) leaves
+    the overall result alone. The overall total and band are given only when every standard
+    that counts has a rating.
 
     Returns:
         ``(standards, overall, reason)``: standards has columns standard, rating, points (empty
@@ -194,7 +217,8 @@ def standard_scores(
             )
         return pd.DataFrame(columns=STANDARD_COLUMNS), None, "the framework has no overall rating"
     org_ids = [sid for sid, _ in framework.overall.organisational_standards]
-    unknown = sorted(set(supplied) - set(org_ids))
+    named = {given: framework.overall.standard_id(given) for given in supplied}
+    unknown = sorted(given for given, sid in named.items() if sid is None)
     if unknown:
         raise ParamsError(
             [
@@ -209,22 +233,46 @@ def standard_scores(
                 for sid in unknown
             ]
         )
-    org = {
-        sid: canonical_label(
-            supplied[sid], framework.bands, source=source, cell=f"organisational_ratings.{sid}"
+    twice = sorted(sid for sid in set(named.values()) if list(named.values()).count(sid) > 1)
+    if twice:
+        raise ParamsError(
+            [
+                Problem(
+                    "error",
+                    source,
+                    "one organisational standard rated twice (by id, title or earlier title)",
+                    column="organisational_ratings",
+                    value=sid,
+                    expected="one rating per standard",
+                )
+                for sid in twice
+            ]
         )
-        for sid in supplied
+    org = {
+        named[given]: canonical_label(
+            supplied[given], framework.bands, source=source, cell=f"organisational_ratings.{given}"
+        )
+        for given in supplied
     }
     rows = [(sid, org.get(sid)) for sid in org_ids]
     rows += list(zip(themes["theme_id"], themes["rating"], strict=True))
     # object dtype keeps None for "no rating" (a string column would turn it into NaN).
     standards = pd.DataFrame(rows, columns=["standard", "rating"], dtype=object)
     standards["standard"] = standards["standard"].astype(str)
+    outside = {t.id for t in framework.themes if not t.in_overall}
     standards["points"] = pd.array(
-        [hmip_points(r, framework.bands) for r in standards["rating"]], dtype="Int64"
+        [
+            None if sid in outside else hmip_points(r, framework.bands)
+            for sid, r in zip(standards["standard"], standards["rating"], strict=True)
+        ],
+        dtype="Int64",
     )
     missing_org = [sid for sid in org_ids if sid not in org]
-    unrated = [t for t, r in zip(themes["theme_id"], themes["rating"], strict=True) if r is None]
+    unrated = [
+        t
+        for t, r in zip(themes["theme_id"], themes["rating"], strict=True)
+        if r is None and t not in outside
+    ]
     if missing_org:
         return (
             standards,

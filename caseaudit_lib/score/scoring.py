@@ -17,9 +17,11 @@ import pandas as pd
 
 from caseaudit_lib.score.agreement import AGREEMENT_COLUMNS, agreement_scores
 from caseaudit_lib.score.counts import check_caseload, first_answers, percent, population
+from caseaudit_lib.score.exact import proportion_interval
 from caseaudit_lib.score.intervals import (
+    MIN_CASES,
+    korn_graubard,
     newcombe_diff,
-    wilson,
     wilson_clustered,
     wilson_effective,
 )
@@ -39,6 +41,7 @@ QUESTION_COLUMNS = [
 THEME_COLUMNS = [
     "audit_id", "theme_id", "theme", "scoring", "n_cases", "n_applicable", "n_sufficient",
     "score_pct", "ci_low_pct", "ci_high_pct", "rating", "rating_low", "rating_high",
+    "design_effect",
 ]  # fmt: skip
 CASE_COLUMNS = [
     "audit_id", "case_id", "case_type", "auditor", "theme_id", "n_applicable", "n_sufficient",
@@ -66,9 +69,31 @@ class AuditScores:
     standards: pd.DataFrame
     overall: dict[str, Any] | None
     overall_reason: str | None = None
+    caseload: int | None = None
     weakest_questions: dict[str, str] = field(default_factory=dict)
     answers: pd.DataFrame | None = field(default=None, repr=False)
     framework: Framework | None = field(default=None, repr=False)
+
+    @cached_property
+    def unadjusted(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Return the question and theme tables without the finite population correction.
+
+        Comparisons and trends ask whether practice changed, not whether two caseloads differ,
+        so they use these (an audit's own intervals keep the correction).
+
+        Raises:
+            ValueError: scores with a caseload but without the answers to score again.
+
+        """
+        if self.caseload is None:
+            return self.questions, self.themes
+        if self.answers is None or self.framework is None:
+            raise ValueError(f"{self.audit_id}: no answers to score without the caseload")
+        questions = question_scores(self.answers, self.framework, audit_id=self.audit_id)
+        themes = theme_scores(
+            self.answers, self.framework, audit_id=self.audit_id, questions=questions
+        )
+        return questions, themes
 
     @cached_property
     def auditors(self) -> pd.DataFrame:
@@ -112,7 +137,9 @@ def question_scores(
     # The item applies to a case unless the case was not applicable: not-answered cases are part
     # of the population the estimate speaks for.
     applying = population(caseload, n_app + counts["not_answered"].to_numpy(), n_cases)
-    low, high = wilson(n_suf, n_app, population=applying)
+    low, high = proportion_interval(n_suf, n_app, applying)
+    # One answer per case: fewer than MIN_CASES applicable answers give no interval.
+    low, high = np.where(n_app < MIN_CASES, np.nan, low), np.where(n_app < MIN_CASES, np.nan, high)
     score = percent(n_suf, n_app)
     table = pd.DataFrame(
         {
@@ -185,7 +212,7 @@ def theme_scores(
             qid, q_row = weakest_key_question(theme, q_table)
             if qid is None:
                 row |= {"n_cases": 0, "n_applicable": 0, "n_sufficient": 0, "score_pct": np.nan}
-                row |= {"ci_low_pct": np.nan, "ci_high_pct": np.nan}
+                row |= {"ci_low_pct": np.nan, "ci_high_pct": np.nan, "design_effect": np.nan}
             else:
                 weakest[theme.id] = qid
                 row |= {
@@ -195,18 +222,24 @@ def theme_scores(
                     "score_pct": float(q_row["score_pct"]),
                     "ci_low_pct": float(q_row["ci_low_pct"]),
                     "ci_high_pct": float(q_row["ci_high_pct"]),
+                    "design_effect": np.nan,  # one answer per case: no clustering
                 }
         else:
             if theme.scoring == "pooled":
                 result = pooled(theme_answers)
                 del result["clustered"]
-                low, high, _ = wilson_clustered(*result.pop("by_case"), sampling_fraction=fraction)
+                low, high, clustered = wilson_clustered(
+                    *result.pop("by_case"), sampling_fraction=fraction
+                )
             else:
                 result = mean_of_questions(theme_answers, q_table)
-                low, high = wilson_effective(result.pop("clustered"), sampling_fraction=fraction)
+                clustered = result.pop("clustered")
+                low, high = wilson_effective(clustered, sampling_fraction=fraction)
             row |= result | {"ci_low_pct": 100 * low, "ci_high_pct": 100 * high}
+            row["design_effect"] = clustered.deff
         rows.append(row)
     table = pd.DataFrame(rows, columns=[c for c in THEME_COLUMNS if "rating" not in c])
+    table["design_effect"] = table["design_effect"].astype(float)
     table["rating"] = ratings(table["score_pct"], framework.bands)
     table["rating_low"] = ratings(table["ci_low_pct"], framework.bands)
     table["rating_high"] = ratings(table["ci_high_pct"], framework.bands)
@@ -250,7 +283,9 @@ def auditor_scores(answers: pd.DataFrame, framework: Framework, *, audit_id: str
     "Everyone else" is the other auditors' first markings of the questions this auditor scored
     at least once in the theme. The difference (points) has a Newcombe interval built on the
     clustered effective samples of both sides, without FPC (the question is how this auditor
-    marks, not the caseload). ``flag`` is True where the interval excludes zero.
+    marks, not the caseload), each side adjusted to Student's t with (cases - 1) df as theme
+    intervals are. ``flag`` is True where the interval excludes zero; with fewer than
+    ``MIN_CASES`` cases on either side there is no interval and no flag.
     """
     first = first_answers(answers)
     rows = []
@@ -262,8 +297,10 @@ def auditor_scores(answers: pd.DataFrame, framework: Framework, *, audit_id: str
             asked = own.loc[own["scored"] == 1, "question_id"].unique()
             others = others_all[others_all["question_id"].isin(asked)]
             mine, theirs = pooled(own), pooled(others)
-            a, b = mine["clustered"], theirs["clustered"]
+            a, b = korn_graubard(mine["clustered"]), korn_graubard(theirs["clustered"])
             low, high = newcombe_diff(a.count, a.nobs, b.count, b.nobs)
+            if min(a.n_clusters, b.n_clusters) < MIN_CASES:
+                low = high = float("nan")
             rows.append(
                 {
                     "audit_id": audit_id,
@@ -321,6 +358,7 @@ def score_audit(
         standards=standards,
         overall=overall,
         overall_reason=reason,
+        caseload=caseload,
         weakest_questions=dict(themes.attrs.get("weakest_questions", {})),
         answers=answers,
         framework=framework,

@@ -128,7 +128,10 @@ def mean_of_questions(theme_answers: pd.DataFrame, q_table: pd.DataFrame) -> dic
         n_q
     ).astype(float)
     influence = contribution.groupby(scored["case_id"]).sum() / len(used)
-    clustered = effective_n_linearised(estimate, influence.to_numpy(), out["n_applicable"])
+    sizes = scored.groupby("case_id").size().reindex(influence.index)
+    clustered = effective_n_linearised(
+        estimate, influence.to_numpy(), out["n_applicable"], case_sizes=sizes.to_numpy()
+    )
     return out | {"score_pct": score, "clustered": clustered}
 
 
