@@ -25,16 +25,17 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)  ## create the project environment and register its Jupyter kernel
 
-# report.pdf is printed by headless Chromium: installed here too (Debian's package, as root);
+# report.pdf is printed by WeasyPrint, which needs Debian's Pango (installed here, as root);
 # without it the reports are still built and one line says the PDFs were skipped.
 report: $(STAMP)  ## build every bundled audit's report (HTML and PDF) into outputs/
-	bash scripts/install-chromium.sh || [ -z "$$CI" ]
+	bash scripts/install-pdf-engine.sh || [ -z "$$CI" ]
 	$(BIN)/caseaudit batch params/
 
-# Without Chromium the browser tests cannot run: under CI (CI set to anything) that fails the
+# Without Chromium the browser tests cannot run (nor the PDF tests without Pango): under CI (CI set to anything) that fails the
 # target here and in the tests; elsewhere the tests skip and pytest's summary says why.
 test: $(STAMP)  ## lint, then run the whole test suite (what CI runs)
 	bash scripts/install-chromium.sh || [ -z "$$CI" ]
+	bash scripts/install-pdf-engine.sh || [ -z "$$CI" ]
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
 
