@@ -31,8 +31,9 @@ report: $(STAMP)  ## build every bundled audit's report (HTML and PDF) into outp
 	bash scripts/install-pdf-engine.sh || [ -z "$$CI" ]
 	$(BIN)/caseaudit batch params/
 
-# Without Chromium the browser tests cannot run (nor the PDF tests without Pango): under CI (CI set to anything) that fails the
-# target here and in the tests; elsewhere the tests skip and pytest's summary says why.
+# Without Chromium the browser tests cannot run, nor the PDF tests without Pango: under CI (CI
+# set to anything) that fails the target here and in the tests; elsewhere the tests skip and
+# pytest's summary says why.
 test: $(STAMP)  ## lint, then run the whole test suite (what CI runs)
 	bash scripts/install-chromium.sh || [ -z "$$CI" ]
 	bash scripts/install-pdf-engine.sh || [ -z "$$CI" ]
