@@ -178,12 +178,13 @@ def test_the_command_says_once_that_pdfs_were_skipped_and_how_to_install(tmp_pat
 
 
 def test_the_pdf_module_needs_and_downloads_no_browser():
-    from caseaudit_lib.export import pdf_engine, printer
+    from caseaudit_lib.export import pdf_engine as engine_module
+    from caseaudit_lib.export import printer
 
-    source = "".join(Path(m.__file__).read_text() for m in (pdf_module, printer, pdf_engine))
+    source = "".join(Path(m.__file__).read_text() for m in (pdf_module, printer, engine_module))
     # No browser at all: WeasyPrint lays the page out itself.
     assert "playwright" not in source and "chromium" not in source.lower()
-    assert 'URLFetcher(allowed_protocols=("data",)' in Path(pdf_engine.__file__).read_text()
+    assert 'URLFetcher(allowed_protocols=("data",)' in Path(engine_module.__file__).read_text()
 
 
 def test_an_engine_that_cannot_start_is_missing_but_a_failed_print_fails(tmp_path, monkeypatch):

@@ -82,9 +82,7 @@ def test_the_pdf_holds_the_pdfa_2u_rules_and_declares_pdfua(bundled_pdfs, name):
 
 
 @pytest.mark.parametrize("name", BUNDLED)
-def test_every_heading_and_figure_has_content_and_header_footer_are_artifacts(
-    bundled_pdfs, name
-):
+def test_every_heading_and_figure_has_content_and_header_footer_are_artifacts(bundled_pdfs, name):
     with pikepdf.open(bundled_pdfs[name]) as pdf:
         seen = {"/H1": 0, "/H2": 0, "/Figure": 0}
 

@@ -34,7 +34,7 @@ from caseaudit_lib.paths import ROOT_ENV
 REPO = Path(__file__).resolve().parent.parent
 READY = 'import json, sys, time\nprint(json.dumps({"ready": "fake"}), flush=True)\n'
 ENGINES = {
-    "fails_to_start": "import sys\nsys.exit(\"WeasyPrint could not be loaded: cannot load "
+    "fails_to_start": 'import sys\nsys.exit("WeasyPrint could not be loaded: cannot load '
     "library 'libpango-1.0-0'\")\n",
     "never_ready": "import time\ntime.sleep(3600)\n",
     "never_returns": READY + "for line in sys.stdin:\n    time.sleep(3600)\n",
@@ -113,9 +113,7 @@ def test_an_engine_that_never_returns_a_pdf_is_stopped_at_the_timeout(
     assert printer.launches == 2
 
 
-def test_an_engine_that_dies_mid_print_says_how_and_is_started_again(
-    report, tmp_path, monkeypatch
-):
+def test_an_engine_that_dies_mid_print_says_how_and_is_started_again(report, tmp_path, monkeypatch):
     monkeypatch.setenv(ENGINE_ENV, engine(tmp_path, "dies_mid_print"))
     for attempt in (1, 2):
         with pytest.raises(CaseAuditError) as failed:
@@ -146,7 +144,8 @@ def test_a_bad_timeout_setting_is_one_clear_line(report, tmp_path, monkeypatch):
 
 
 def test_a_batch_whose_print_never_returns_ends_with_the_other_audit_built(
-    tmp_path, pdf_engine  # noqa: F811
+    tmp_path,
+    pdf_engine,  # noqa: F811
 ):
     root = tmp_path / "project"
     (root / "notebooks").mkdir(parents=True)

@@ -31,8 +31,10 @@ _BAND_FONT = "'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', sans-serif"
 
 
 def css_string(text: str) -> str:
-    """Return ``text`` as a quoted CSS string, every character but ASCII letters, digits and spaces
-    hex-escaped, so typed text can never end the string or the rule."""
+    """Return ``text`` as a quoted CSS string that typed text can never end.
+
+    Every character but ASCII letters, digits and spaces is hex-escaped.
+    """
     out = []
     for char in text:
         if char.isascii() and (char.isalnum() or char == " "):
@@ -88,9 +90,7 @@ def _finish(document: Any, pdf: Any) -> None:
                 continue
             text = " ".join("".join(element.itertext()).split())
             annotation["Contents"] = pydyf.String(f"Go to {text}" if text else str(target))
-    by_ref = {
-        obj.reference: obj for obj in pdf.objects if isinstance(obj, dict) and "S" in obj
-    }
+    by_ref = {obj.reference: obj for obj in pdf.objects if isinstance(obj, dict) and "S" in obj}
     for element in list(by_ref.values()):
         if element.get("S") == "/Table":
             _lift_caption(element, by_ref)
@@ -137,7 +137,9 @@ def engine_version() -> str:
     from weasyprint.text.ffi import pango
 
     number = pango.pango_version()  # major * 10000 + minor * 100 + micro
-    return f"{weasyprint.__version__} / Pango {number // 10000}.{number // 100 % 100}.{number % 100}"
+    return (
+        f"{weasyprint.__version__} / Pango {number // 10000}.{number // 100 % 100}.{number % 100}"
+    )
 
 
 def _answer(channel: Any, message: dict[str, Any]) -> None:

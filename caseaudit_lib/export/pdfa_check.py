@@ -102,7 +102,9 @@ def _object_problems(pdf: object) -> list[str]:
             problems.add("additional actions (/AA), which run on events")
         if isinstance(obj, pikepdf.Stream):
             filters = obj.get("/Filter")
-            names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)]
+            names = (
+                [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)]
+            )
             if "/LZWDecode" in names:
                 problems.add("a stream is LZW-compressed")
             if "/F" in obj:

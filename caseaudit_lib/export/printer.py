@@ -132,7 +132,8 @@ class PdfPrinter:
         self.launches += 1
         try:
             ready = self._answer(
-                time.monotonic() + self.start_timeout, f"within {self.start_timeout:g} s of starting"
+                time.monotonic() + self.start_timeout,
+                f"within {self.start_timeout:g} s of starting",
             )
         except PrintError as exc:
             self._broken = str(exc)
@@ -169,7 +170,9 @@ class PdfPrinter:
             answer = None
         if not isinstance(answer, dict):
             self._stop(graceful=False)
-            raise PrintError(f"the PDF engine answered nonsense: {first_line(line.decode('replace'))}")
+            raise PrintError(
+                f"the PDF engine answered nonsense: {first_line(line.decode('replace'))}"
+            )
         return answer
 
     def _ended(self) -> str:
