@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -149,8 +150,10 @@ def _answer(channel: Any, message: dict[str, Any]) -> None:
 
 def main() -> int:
     """Serve print requests from stdin until it closes; return the exit status."""
-    channel = sys.stdout
-    sys.stdout = sys.stderr  # nothing but answers on the channel
+    # Nothing but answers on the channel: a copy of stdout; what Python or a C library (Pango,
+    # fontconfig) would print to stdout goes to stderr instead.
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # its CSS notes are not faults
