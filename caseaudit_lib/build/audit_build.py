@@ -59,6 +59,9 @@ def worker_setup() -> None:
     from caseaudit_lib.build.execution import worker_session
 
     worker_session(KERNEL_NAME, cwd=notebooks_dir(), timeout=CELL_TIMEOUT_S)
+    from caseaudit_lib.export.pdf import prepare_pdf_engine
+
+    prepare_pdf_engine()  # loads WeasyPrint in a process of its own while the notebooks run
     # nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (JupyterLab
     # brings it, through jupyter-events) and that compiles a grammar at import: 0.7 s a process,
     # for IRI format checks that notebook validation never makes. Marked missing, jsonschema

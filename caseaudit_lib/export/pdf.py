@@ -65,6 +65,11 @@ def engine_version() -> str:
     return ", ".join(found)
 
 
+def prepare_pdf_engine() -> None:
+    """Start this process's PDF engine in the background, so it is loaded by the first print."""
+    printer_for(engine_command()).start()
+
+
 def write_pdf(
     html_path: Path,
     pdf_path: Path,

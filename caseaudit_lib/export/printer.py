@@ -89,6 +89,7 @@ class PdfPrinter:
         self._stderr: IO[bytes] | None = None
         self._buffer = b""
         self._broken = ""  # why the engine cannot start: every later print fails with it
+        self._started = 0.0  # when the running engine was launched (monotonic)
         self._lock = threading.Lock()
 
     def print_pdf(self, job: dict[str, str], timeout: float) -> None:
@@ -102,21 +103,36 @@ class PdfPrinter:
         with self._lock:
             if self._broken:
                 raise LaunchError(self._broken)
-            if self._process is None or self._process.poll() is not None:
-                self._start()
+            # An engine that died after it was ready is started again; one that died before
+            # (started ahead by start()) is asked why, as a failed start.
+            if self._process is None or (self.version and self._process.poll() is not None):
+                self._launch()
+            if not self.version:
+                self._await_ready()
             self._send(job)
             answer = self._answer(time.monotonic() + timeout, f"within {timeout:g} s")
             if "error" in answer:
                 raise PrintError(first_line(answer["error"]))
+
+    def start(self) -> None:
+        """Start the engine now, without waiting for it: the first print then finds it loaded."""
+        with self._lock:
+            if not self._broken and (self._process is None or self._process.poll() is not None):
+                try:
+                    self._launch()
+                except LaunchError:
+                    pass  # the print that follows raises it again
 
     def close(self) -> None:
         """Stop the engine (safe to call twice): end its input, then kill it if it lingers."""
         with self._lock:
             self._stop(graceful=True)
 
-    def _start(self) -> None:
+    def _launch(self) -> None:
         self._stop(graceful=False)
         self._buffer = b""
+        self.version = ""
+        self._started = time.monotonic()
         self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty engine never blocks
         try:
             self._process = subprocess.Popen(  # noqa: S603 - our own engine, or the user's choice
@@ -130,9 +146,11 @@ class PdfPrinter:
             self._broken = f"the PDF engine could not be started: {first_line(exc)}"
             raise LaunchError(self._broken) from exc
         self.launches += 1
+
+    def _await_ready(self) -> None:
         try:
             ready = self._answer(
-                time.monotonic() + self.start_timeout,
+                self._started + self.start_timeout,
                 f"within {self.start_timeout:g} s of starting",
             )
         except PrintError as exc:
