@@ -195,7 +195,12 @@ class PdfPrinter:
 
     def _ended(self) -> str:
         """Return one line saying how the engine ended, with the last line it wrote to stderr."""
-        code = self._process.wait(timeout=10) if self._process is not None else None
+        code = None
+        if self._process is not None:
+            try:
+                code = self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # closed its output but lingers: killed below
+                pass
         said = ""
         if self._stderr is not None:
             self._stderr.seek(0)
