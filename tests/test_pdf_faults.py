@@ -107,7 +107,10 @@ def test_an_engine_started_ahead_that_cannot_start_fails_the_print_in_one_line(
     with pytest.raises(PdfEngineUnavailableError) as failed:
         write_pdf(report, tmp_path / "report.pdf", title="T", footer="F", timeout=30)
     assert "the PDF engine stopped (exit status 1): WeasyPrint" in failed.value.lines()[0]
-    assert printer_for(engine_command()).launches == 1  # asked why, not started again
+    assert printer_for(engine_command()).launches == 2  # tried once more at the print, no more
+    with pytest.raises(PdfEngineUnavailableError):
+        write_pdf(report, tmp_path / "report.pdf", title="T", footer="F", timeout=30)
+    assert printer_for(engine_command()).launches == 2
 
 
 def test_an_engine_that_never_returns_a_pdf_is_stopped_at_the_timeout(

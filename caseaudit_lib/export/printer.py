@@ -90,6 +90,7 @@ class PdfPrinter:
         self._buffer = b""
         self._broken = ""  # why the engine cannot start: every later print fails with it
         self._started = 0.0  # when the running engine was launched (monotonic)
+        self._ahead = False  # whether it was launched ahead of any print, by start()
         self._lock = threading.Lock()
 
     def print_pdf(self, job: dict[str, str], timeout: float) -> None:
@@ -103,12 +104,20 @@ class PdfPrinter:
         with self._lock:
             if self._broken:
                 raise LaunchError(self._broken)
-            # An engine that died after it was ready is started again; one that died before
-            # (started ahead by start()) is asked why, as a failed start.
+            # An engine that died after it was ready is started again; one started ahead (by
+            # start()) that failed to start is tried once more, now: it may have been killed
+            # by something else; one that fails here is broken for good.
             if self._process is None or (self.version and self._process.poll() is not None):
                 self._launch()
             if not self.version:
-                self._await_ready()
+                try:
+                    self._await_ready()
+                except LaunchError:
+                    if not self._ahead:
+                        raise
+                    self._broken = ""
+                    self._launch()
+                    self._await_ready()
             self._send(job)
             answer = self._answer(time.monotonic() + timeout, f"within {timeout:g} s")
             if "error" in answer:
@@ -120,6 +129,7 @@ class PdfPrinter:
             if not self._broken and (self._process is None or self._process.poll() is not None):
                 try:
                     self._launch()
+                    self._ahead = True
                 except LaunchError:
                     pass  # the print that follows raises it again
 
@@ -132,6 +142,7 @@ class PdfPrinter:
         self._stop(graceful=False)
         self._buffer = b""
         self.version = ""
+        self._ahead = False
         self._started = time.monotonic()
         self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty engine never blocks
         try:
