@@ -46,17 +46,18 @@ upgrade:  ## refresh the lock to the newest allowed releases, reinstall, run the
 	$(MAKE) --no-print-directory venv
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_backtest.py
 
-# report.pdf is printed by headless Chromium: installed here too (Debian's package, as root);
+# report.pdf is printed by WeasyPrint, which needs Debian's Pango (installed here, as root);
 # without it the reports are still built and one line says the PDFs were skipped.
 report: $(STAMP)  ## build every bundled audit's report (HTML and PDF) into outputs/
-	bash scripts/install-chromium.sh || [ -z "$$CI" ]
+	bash scripts/install-pdf-engine.sh || [ -z "$$CI" ]
 	$(BIN)/caseaudit batch params/
 
-# Without Chromium the browser tests cannot run, nor the forms' round trip without LibreOffice:
-# under CI (CI set to anything) that fails the target here and in the tests; elsewhere the tests
-# skip and pytest's summary says why.
+# Without Chromium the browser tests cannot run, nor the PDF tests without Pango, nor the forms'
+# round trip without LibreOffice: under CI (CI set to anything) that fails the target here and in
+# the tests; elsewhere the tests skip and pytest's summary says why.
 test: $(STAMP)  ## lint, then run the whole test suite (what CI runs)
 	bash scripts/install-chromium.sh || [ -z "$$CI" ]
+	bash scripts/install-pdf-engine.sh || [ -z "$$CI" ]
 	bash scripts/install-libreoffice.sh || [ -z "$$CI" ]
 	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest

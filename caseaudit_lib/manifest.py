@@ -11,7 +11,7 @@ bytes (or of its value) and the stage that reads it:
   notebooks before the report, the salt of the pseudonyms and caseaudit itself (its version
   and a digest of every one of its source files);
 - ``report``: the findings files (this audit's and its earlier audits'), the report notebook,
-  the export templates and the Chromium that prints the PDF.
+  the export templates and the PDF engine (WeasyPrint's packages and the Pango it loads).
 
 Everything is read from small files (YAML, the spreadsheets' bytes): no pandas, so a batch that
 changed nothing stays quick.
@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import os
-import shutil
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,11 +42,10 @@ __all__ = [
     "ManifestEntry",
     "audit_manifest",
     "audit_notebooks",
-    "chromium_version",
-    "find_chromium_executable",
     "library_fingerprint",
     "manifest_of_params",
     "notebooks_dir",
+    "pdf_engine_version",
     "watched_paths",
 ]
 
@@ -58,10 +54,10 @@ REPORT = "report"  # read only by the report notebook, the HTML and the PDF
 REPORT_NOTEBOOK = "05_report.ipynb"
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"
 MISSING = "missing"
-# The same lookup as export.browser.find_chromium, which this layer cannot import.
-CHROMIUM_ENV = "CASEAUDIT_CHROMIUM"
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-VERSION_TIMEOUT_S = 20
+# What prints report.pdf (export.pdf, which this layer cannot import): its Python packages and
+# the system's Pango, whose presence decides whether a PDF is made at all.
+PDF_ENGINE_PACKAGES = ("weasyprint", "pydyf", "pikepdf")
+PANGO_LIBRARY = "pango-1.0"
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -128,14 +124,14 @@ class ManifestCache:
 
 
 def audit_manifest(
-    params_file: Path, *, chromium: str | None = None, cache: ManifestCache | None = None
+    params_file: Path, *, pdf_engine: str | None = None, cache: ManifestCache | None = None
 ) -> Manifest:
     """Return every input of the audit a params file describes, each with its content digest.
 
     Args:
         params_file: The audit's params file.
-        chromium: The Chromium's version (or any text identifying it); default
-            :func:`chromium_version` of the Chromium the PDF would be printed with.
+        pdf_engine: Text identifying what prints the PDF; default
+            :func:`pdf_engine_version`.
         cache: Shared by the manifests of one batch, so each file is read once.
 
     Raises:
@@ -147,13 +143,13 @@ def audit_manifest(
     path = Path(os.path.abspath(params_file))
     params = cache.params.get(path) or load_params(path, check_files=False)
     cache.params[path] = params
-    return manifest_of_params(params, chromium=chromium, params_file=path, cache=cache)
+    return manifest_of_params(params, pdf_engine=pdf_engine, params_file=path, cache=cache)
 
 
 def manifest_of_params(
     params: AuditParams,
     *,
-    chromium: str | None = None,
+    pdf_engine: str | None = None,
     params_file: Path | None = None,
     cache: ManifestCache | None = None,
 ) -> Manifest:
@@ -174,7 +170,8 @@ def manifest_of_params(
         found.file(template, REPORT, "template")
     found.value("caseaudit", library_fingerprint(), SCORES, "library")
     found.value("salt", _salt_digest(), SCORES, "salt")
-    found.value("chromium", chromium if chromium is not None else chromium_version(), REPORT)
+    engine = pdf_engine if pdf_engine is not None else pdf_engine_version()
+    found.value("pdf engine", engine, REPORT)
     return Manifest(source, tuple(found.entries.values()))
 
 
@@ -336,63 +333,26 @@ def _fingerprint(package_dir: Path | None, version: str | None) -> str:
     return sha.hexdigest()
 
 
-def find_chromium_executable() -> str | None:
-    """Return the Chromium the PDF is printed with (as ``export.browser.find_chromium``)."""
-    chosen = os.environ.get(CHROMIUM_ENV, "").strip()
-    if chosen:
-        return chosen if os.access(chosen, os.X_OK) and Path(chosen).is_file() else None
-    if os.access(DEFAULT_CHROMIUM, os.X_OK):
-        return DEFAULT_CHROMIUM
-    return shutil.which("chromium")
-
-
-def chromium_version(executable: str | None = None) -> str:
-    """Return the Chromium's ``--version`` line ("none" without one), asked once per install.
-
-    ``chromium --version`` takes about half a second, too long for every batch: the answer is
-    kept in ``outputs/.chromium-version.json``, keyed by the executable's path, inode, size and
-    times, which a package upgrade changes (it replaces the file).
-    """
-    executable = executable or find_chromium_executable()
-    if executable is None:
-        return "none"
-    try:
-        stat = Path(executable).stat()
-    except OSError:
-        return "none"
-    key = f"{os.path.realpath(executable)}|{stat.st_ino}|{stat.st_size}|{stat.st_mtime_ns}"
-    key += f"|{stat.st_ctime_ns}"
-    return _cached_version(executable, key)
-
-
 @functools.cache
-def _cached_version(executable: str, key: str) -> str:
-    cache = project_root() / "outputs" / ".chromium-version.json"
+def pdf_engine_version() -> str:
+    """Return what would print the PDF: WeasyPrint's packages' versions and Pango's ("missing")."""
+    from ctypes import CDLL
+    from ctypes.util import find_library
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for package in PDF_ENGINE_PACKAGES:
+        try:
+            found.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            found.append(f"{package} missing")
+    name = find_library(PANGO_LIBRARY)
     try:
-        kept = json.loads(cache.read_text(encoding="utf-8"))
-        if kept.get("key") == key:
-            return str(kept["version"])
-    except (OSError, ValueError, KeyError, AttributeError):
-        pass
-    try:
-        done = subprocess.run(
-            [executable, "--version"],
-            capture_output=True,
-            text=True,
-            timeout=VERSION_TIMEOUT_S,
-            check=False,
-        )
-        version = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "unknown"
-    except (OSError, subprocess.TimeoutExpired):
-        return f"unknown ({executable})"  # not kept: asked again next time
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        temp = cache.with_name(f".{cache.name}.{os.getpid()}")
-        temp.write_text(json.dumps({"key": key, "version": version}), encoding="utf-8")
-        os.replace(temp, cache)
-    except OSError:
-        pass  # no cache: asked again next time
-    return version
+        # Loading the library answers in a millisecond; installing or upgrading Pango changes it.
+        found.append(f"pango {CDLL(name).pango_version()}" if name else "pango missing")
+    except (OSError, AttributeError):
+        found.append("pango missing")
+    return ", ".join(found)
 
 
 def watched_paths(manifests: Iterable[Manifest]) -> list[Path]:

@@ -74,7 +74,7 @@ def inputs_key(params: AuditParams) -> str:
     workbook edited inside a data folder, a salt changed in the environment, a baseline's own
     params changed, each gives another key.
     """
-    manifest = manifest_of_params(params, chromium="")  # the PDF's printer scores nothing
+    manifest = manifest_of_params(params, pdf_engine="")  # the PDF's printer scores nothing
     parts = [params.to_dict(), str(Path.cwd()), manifest.digest(SCORES)]
     return json.dumps(parts, sort_keys=True, default=str)
 

@@ -86,7 +86,7 @@ def fake_build(params_file: Path) -> BuildResult:
 
 
 def manifest_of(params_file: Path):
-    return audit_manifest(params_file, chromium=os.environ.get("TEST_CHROMIUM", "Chromium 1"))
+    return audit_manifest(params_file, pdf_engine=os.environ.get("TEST_PDF_ENGINE", "engine 1"))
 
 
 def status(params_file: Path) -> str:
@@ -102,7 +102,7 @@ def project(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(ROOT_ENV, str(root))
         mp.setenv("CASEAUDIT_SALT", "salt-one")
-        mp.setenv("TEST_CHROMIUM", "Chromium 1")  # changed by the tests, restored after
+        mp.setenv("TEST_PDF_ENGINE", "engine 1")  # changed by the tests, restored after
         yield params
 
 
@@ -120,7 +120,7 @@ def test_the_manifest_lists_every_input_with_its_stage(project):
     assert stages["data/findings/a.md"] == stages["data/findings/c.md"] == REPORT
     assert stages["notebooks/01_scores.ipynb"] == SCORES
     assert stages["notebooks/05_report.ipynb"] == REPORT
-    assert stages["caseaudit"] == stages["salt"] == SCORES and stages["chromium"] == REPORT
+    assert stages["caseaudit"] == stages["salt"] == SCORES and stages["pdf engine"] == REPORT
     assert any(e.kind == "template" for e in manifest.entries)
     assert all(p.is_file() for p in manifest.paths())
     assert manifest.paths(REPORT) and set(manifest.paths(REPORT)) < set(manifest.paths())
@@ -153,7 +153,7 @@ def inputs_to_change(params_file: Path) -> list[Path]:
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
-    change=st.sampled_from(["byte", "add workbook", "remove workbook", "salt", "chromium"]),
+    change=st.sampled_from(["byte", "add workbook", "remove workbook", "salt", "pdf engine"]),
     which=st.integers(min_value=0, max_value=10_000),
     where=st.integers(min_value=0, max_value=10_000),
 )
@@ -183,7 +183,7 @@ def test_one_changed_byte_of_any_input_rebuilds_and_nothing_changed_skips(
     elif change == "salt":
         os.environ["CASEAUDIT_SALT"] = f"salt-{where}-{which}-{os.urandom(4).hex()}"
     else:
-        os.environ["TEST_CHROMIUM"] = f"Chromium {where}.{os.urandom(4).hex()}"
+        os.environ["TEST_PDF_ENGINE"] = f"engine {where}.{os.urandom(4).hex()}"
     assert status(project) == "built", change
     assert status(project) == "skipped"
 

@@ -65,6 +65,9 @@ def worker_setup() -> None:
     from caseaudit_lib.build.execution import worker_session
 
     worker_session(KERNEL_NAME, cwd=notebooks_dir(), timeout=cell_timeout())
+    from caseaudit_lib.export.pdf import prepare_pdf_engine
+
+    prepare_pdf_engine()  # loads WeasyPrint in a process of its own while the notebooks run
     # nbformat imports jsonschema, which imports rfc3987_syntax when it is installed (JupyterLab
     # brings it, through jupyter-events) and that compiles a grammar at import: 0.7 s a process,
     # for IRI format checks that notebook validation never makes. Marked missing, jsonschema
@@ -288,7 +291,7 @@ def reusable_outputs(params_file: Path, final: Path) -> list[str]:
     stamp = read_stamp(final)
     if stamp is None or not stamp.extra.get(SCORES):
         return []
-    if stamp.extra[SCORES] != audit_manifest(params_file, chromium="").digest(SCORES):
+    if stamp.extra[SCORES] != audit_manifest(params_file, pdf_engine="").digest(SCORES):
         return []
     report_nb = f"{NOTEBOOKS_DIR}/{REPORT_NOTEBOOK}"
     kept = [

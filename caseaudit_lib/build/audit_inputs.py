@@ -14,13 +14,11 @@ from pathlib import Path
 
 from caseaudit_lib.config.params import load_params
 from caseaudit_lib.errors import CaseAuditError, Problem
-from caseaudit_lib.export.browser import find_chromium
 from caseaudit_lib.manifest import (
     Manifest,
     ManifestCache,
     audit_manifest,
     audit_notebooks,
-    chromium_version,
     notebooks_dir,
 )
 from caseaudit_lib.paths import outputs_dir
@@ -74,22 +72,18 @@ def find_params_files(paths: Iterable[Path]) -> list[Path]:
 
 
 def report_manifest(params_file: Path, cache: ManifestCache | None = None) -> Manifest:
-    """Return an audit's manifest with the Chromium that would print its PDF (the batch's key).
+    """Return an audit's manifest, the PDF engine included (the batch's key).
 
     ``cache``: one per batch, so that files several audits share are read once.
     """
-    chromium = find_chromium()
-    version = chromium_version(chromium) if chromium else "none"
-    return audit_manifest(params_file, chromium=version, cache=cache)
+    return audit_manifest(params_file, cache=cache)
 
 
 def report_inputs(params_file: Path) -> list[Path]:
-    """Return every file an audit's build reads: its manifest's files, and the Chromium.
+    """Return every file an audit's build reads: its manifest's files.
 
     See :mod:`caseaudit_lib.manifest` for what counts as an input (values such as the salt and
     the library are in the manifest only).
     """
-    files = audit_manifest(params_file, chromium="").paths()
-    chromium = find_chromium()
-    files += [Path(chromium)] if chromium else []
+    files = audit_manifest(params_file, pdf_engine="").paths()
     return list(dict.fromkeys(p.resolve() for p in files))

@@ -48,14 +48,14 @@ MAX_PORT = 65535
 
 def watched_files(params_file: Path) -> list[Path]:
     """Return every file the audit's preview depends on: the files of its manifest."""
-    files = audit_manifest(params_file, chromium="").paths()
+    files = audit_manifest(params_file, pdf_engine="").paths()
     return list(dict.fromkeys([resolve(params_file).resolve(), *(p.resolve() for p in files)]))
 
 
 def stage_of(path: Path, params_file: Path) -> str:
     """Return the stage a changed file belongs to: ``report`` (findings) or ``scores`` (all)."""
     try:
-        entries = audit_manifest(params_file, chromium="").entries
+        entries = audit_manifest(params_file, pdf_engine="").entries
     except CaseAuditError:
         return SCORES_STAGE
     path = Path(path).resolve()

@@ -1,45 +1,42 @@
-"""Printing an exported HTML report to ``report.pdf`` for the board pack, with headless Chromium.
+"""Printing an exported HTML report to ``report.pdf`` for the board pack: PDF/UA-1 and PDF/A-2u.
 
-The PDF is made from the very HTML file the board can open, so the two never disagree. Chromium
-(the system one, :func:`caseaudit_lib.export.browser.find_chromium`; never a browser download)
-prints it through Playwright's ``page.pdf``: A4, the report's title in the header, the service
-and date with "Page N of M" in the footer, the report's print stylesheet (no chart, table row or
-call-out split across pages), selectable text, working contents links, an outline of the
-headings and a tagged PDF (a structure tree, for screen readers). While printing, every request
-that is not the file itself is aborted, as in the browser check: the PDF is made offline.
-One Chromium serves every print of a process (:mod:`caseaudit_lib.export.printer`).
+The PDF is made from the very HTML file the board can open, so the two never disagree. WeasyPrint
+(:mod:`caseaudit_lib.export.pdf_engine`, with Debian's Pango; no browser) lays it out: A4, the
+report's title in the header, the service and date with "Page N of M" in the footer, both marked
+as artifacts; the report's print stylesheet (no chart, table row or call-out split across pages,
+no ligatures in copied text); selectable text, working contents links described for a screen
+reader, an outline of the headings, a tagged PDF whose figures carry the charts' alt text, the
+title shown, the language declared, and XMP identifying PDF/UA-1 and PDF/A-2u (sRGB output
+intent, fonts embedded). Nothing is fetched but the report's own ``data:`` images: the PDF is
+made offline. The engine runs as a child process kept for the process's prints, each print with
+a timeout (:mod:`caseaudit_lib.export.printer`).
 """
 
 from __future__ import annotations
 
-import html
 import os
 from pathlib import Path
 
 from caseaudit_lib.errors import CaseAuditError, Problem
-from caseaudit_lib.export.atomic import write_atomic
-from caseaudit_lib.export.browser import (
-    CHROMIUM_ARGS,
-    TIMEOUT_MS,
-    BrowserUnavailableError,
-    find_chromium,
+from caseaudit_lib.export.atomic import fsync_dir, fsync_file, temp_name_for
+from caseaudit_lib.export.browser import BrowserUnavailableError
+from caseaudit_lib.export.printer import (
+    LaunchError,
+    PrintError,
+    engine_command,
+    print_timeout,
+    printer_for,
 )
-from caseaudit_lib.export.printer import LaunchError, PrintError, printer_for
 
 PDF_FILE = "report.pdf"
-INSTALL_HINT = "bash scripts/install-chromium.sh"
+INSTALL_HINT = "bash scripts/install-pdf-engine.sh"
 # The note a build returns when it skipped the PDF; the command line prints one line for all.
-PDF_SKIPPED = "report.pdf skipped: no Chromium"
+PDF_SKIPPED = "report.pdf skipped: no PDF engine"
 CI_ENV = "CI"
-# Room for the running header and footer, which Chromium draws inside the page margins.
-MARGINS = {"top": "20mm", "bottom": "20mm", "left": "16mm", "right": "16mm"}
-# Chromium's header and footer are separate little pages with no styles of their own: the font
-# size must be set or it is tiny; black on white, as the print stylesheet.
-_BAND_STYLE = (
-    "font-family: 'Helvetica Neue', Helvetica, Arial, 'Liberation Sans', sans-serif; "
-    "font-size: 8pt; color: #000; width: 100%; margin: 0 16mm; display: flex; "
-    "justify-content: space-between; gap: 8mm;"
-)
+
+
+class PdfEngineUnavailableError(BrowserUnavailableError):
+    """The PDF engine (WeasyPrint with Pango) is missing or cannot start."""
 
 
 def pdf_required() -> bool:
@@ -51,23 +48,14 @@ def skipped_line(count: int) -> str:
     """Return the one line the command line prints when builds skipped their PDF."""
     audits = "audit" if count == 1 else "audits"
     return (
-        f"report.pdf skipped for {count} {audits}: no Chromium to print it "
-        f"(the HTML reports were written); install it with: {INSTALL_HINT}"
+        f"report.pdf skipped for {count} {audits}: the PDF engine (WeasyPrint with Pango) "
+        f"could not start (the HTML reports were written); install it with: {INSTALL_HINT}"
     )
 
 
-def header_template(title: str) -> str:
-    """Return the running header: the report's title, escaped (it is typed text)."""
-    return f'<div style="{_BAND_STYLE}"><span>{html.escape(title)}</span></div>'
-
-
-def footer_template(footer: str) -> str:
-    """Return the running footer: the service and audit date, then "Page N of M"."""
-    return (
-        f'<div style="{_BAND_STYLE}"><span>{html.escape(footer)}</span>'
-        '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span>'
-        "</span></div>"
-    )
+def prepare_pdf_engine() -> None:
+    """Start this process's PDF engine in the background, so it is loaded by the first print."""
+    printer_for(engine_command()).start()
 
 
 def write_pdf(
@@ -76,58 +64,56 @@ def write_pdf(
     *,
     title: str,
     footer: str,
-    executable_path: str | None = None,
+    timeout: float | None = None,
 ) -> Path:
-    """Print an exported report to an A4, tagged PDF with page numbers, offline.
+    """Print an exported report to an A4, tagged PDF/UA-1 and PDF/A-2u file, offline.
 
     Args:
         html_path: The exported report (``report.html``).
         pdf_path: Where to write the PDF; replaced atomically.
         title: The report's title, for the running header.
         footer: The service and audit date, for the running footer.
-        executable_path: The Chromium to use; None for :func:`find_chromium`.
+        timeout: Seconds the print may take; None for $CASEAUDIT_PDF_TIMEOUT or the default.
 
     Returns:
         ``pdf_path``.
 
     Raises:
-        BrowserUnavailableError: If there is no Chromium or it cannot be started; the message
-            says how to install it.
+        PdfEngineUnavailableError: If the engine cannot be started; the message says how to
+            install it.
+        CaseAuditError: If the engine started but the print failed or took too long.
 
     """
+    pdf_path = Path(pdf_path)
     try:
-        import playwright.sync_api  # noqa: F401 - a dependency, but an install may lack it
-    except ImportError as exc:
-        raise BrowserUnavailableError(
-            [Problem("error", str(pdf_path), "playwright is not installed; pip install playwright")]
-        ) from exc
-    executable = executable_path or find_chromium()
-    if executable is None:
-        raise BrowserUnavailableError(
-            [Problem("error", str(pdf_path), f"no Chromium to print the PDF; run {INSTALL_HINT}")]
-        )
-    page_url = Path(html_path).resolve().as_uri()
-    options = {
-        "format": "A4",
-        "margin": MARGINS,
-        "print_background": True,
-        "display_header_footer": True,
-        "header_template": header_template(title),
-        "footer_template": footer_template(footer),
-        "tagged": True,
-        "outline": True,
+        seconds = print_timeout() if timeout is None else timeout
+    except ValueError as exc:
+        raise CaseAuditError([Problem("error", str(pdf_path), str(exc))]) from exc
+    temp = temp_name_for(pdf_path)
+    job = {
+        "html": str(Path(html_path).resolve()),
+        "pdf": str(temp.resolve()),
+        "title": title,
+        "footer": footer,
     }
-    # One Chromium per process, started by the first print: a batch worker prints an audit's
-    # report after another, and starting the browser costs more than a print.
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        data = printer_for(executable, CHROMIUM_ARGS).print_page(page_url, options, TIMEOUT_MS)
+        printer_for(engine_command()).print_pdf(job, seconds)
+        fsync_file(temp)
+        os.replace(temp, pdf_path)
     except LaunchError as exc:
-        problem = f"Chromium could not be started ({exc}); run {INSTALL_HINT}"
-        raise BrowserUnavailableError([Problem("error", str(pdf_path), problem)]) from exc
+        problem = f"{exc}; run {INSTALL_HINT}"
+        raise PdfEngineUnavailableError([Problem("error", str(pdf_path), problem)]) from exc
     except PrintError as exc:
-        # Chromium started but the print failed: a fault to report, not a PDF to skip.
+        # The engine started but the print failed: a fault to report, not a PDF to skip.
         raise CaseAuditError(
-            [Problem("error", str(pdf_path), f"Chromium could not print the PDF: {exc}")]
+            [Problem("error", str(pdf_path), f"the PDF could not be printed: {exc}")]
         ) from exc
-    write_atomic(Path(pdf_path), data)
-    return Path(pdf_path)
+    except OSError as exc:  # the engine answered but left no file
+        raise CaseAuditError(
+            [Problem("error", str(pdf_path), f"the PDF engine wrote no file ({exc.strerror})")]
+        ) from exc
+    finally:
+        temp.unlink(missing_ok=True)
+    fsync_dir(pdf_path.parent)
+    return pdf_path
