@@ -1,4 +1,4 @@
-"""The one detector of personal details in free text: what the loader withholds, the leak check finds.
+"""One detector of personal details in free text: what the loader withholds, the leak check finds.
 
 Everything typed (auditors' evidence comments at load, the analyst's findings, the findings
 draft) passes :class:`Detector`, and the values it finds in the input's comments are what the
@@ -161,5 +161,31 @@ def withhold_spans(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[st
 
 
 def found_values(text: str, detector: Detector) -> set[str]:
-    """Return the texts of the details found in a text (for the leak check; never print them)."""
-    return {text[start:end] for start, end, _ in detector.spans(text) if end > start}
+    """Return the texts of the details found in a text, for the leak check (never print them).
+
+    A name that is also an ordinary word ("Grace", "Will") is left out unless written with
+    another name: searched for alone in a board file it would match every "will" of the report.
+    """
+    out = set()
+    for start, end, kind in sorted(detector.spans(text)):
+        value = text[start:end].strip()
+        if kind == "name" and " " not in value and detector.names.is_ordinary(value):
+            continue
+        out.add(value)
+    # Names written together ("Grace Brown") are searched together too.
+    names = [(s, e) for s, e, k in sorted(detector.spans(text)) if k == "name"]
+    for (s1, e1), (s2, e2) in zip(names, names[1:], strict=False):
+        if text[e1:s2].strip(" .,") == "":
+            out.add(text[s1:e2])
+    return out
+
+
+def framework_wording(framework: object | None) -> list[str]:
+    """Return the framework's own wording (title, themes, questions): never a personal detail."""
+    if framework is None:
+        return []
+    texts = [str(getattr(framework, "title", "")), str(getattr(framework, "source", ""))]
+    for theme in getattr(framework, "themes", ()):
+        texts.append(str(getattr(theme, "name", "")))
+        texts += [str(getattr(q, "text", "")) for q in getattr(theme, "questions", ())]
+    return [t for t in texts if t]

@@ -28,10 +28,13 @@ import pandas as pd
 from caseaudit_lib.errors import Problem
 from caseaudit_lib.load.reading import RawSheet
 from caseaudit_lib.privacy.detector import (
-    WITHHELD,
+    WITHHELD as WITHHELD,
+)
+from caseaudit_lib.privacy.detector import (
     Detector,
     Searcher,
     describe,
+    framework_wording,
     withhold_spans,
 )
 from caseaudit_lib.privacy.leakcheck import MIN_LENGTH, date_variants, is_checkable
@@ -110,17 +113,6 @@ def searcher(values: dict[str, set[str]], patterns: Sequence[str] = ()) -> Searc
 def withhold_text(text: str, search: Searcher | Detector) -> tuple[str, list[str]]:
     """Return text with every hit replaced by ``[withheld]``, and the sources that hit."""
     return withhold_spans(text, search.spans(text))
-
-
-def framework_wording(framework: object | None) -> list[str]:
-    """Return the framework's own wording (title, themes, questions): never a personal detail."""
-    if framework is None:
-        return []
-    texts = [str(getattr(framework, "title", "")), str(getattr(framework, "source", ""))]
-    for theme in getattr(framework, "themes", ()):
-        texts.append(str(getattr(theme, "name", "")))
-        texts += [str(getattr(q, "text", "")) for q in getattr(theme, "questions", ())]
-    return [t for t in texts if t]
 
 
 def withhold_identifiers(

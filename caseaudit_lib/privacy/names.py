@@ -151,6 +151,10 @@ class NameFinder:
                     flags[i] = True
         return [(t.start(), t.end(), KIND) for t, flag in zip(tokens, flags, strict=True) if flag]
 
+    def is_ordinary(self, word: str) -> bool:
+        """Return whether a word is also an ordinary English word ("Grace", "Will's")."""
+        return _fold(_POSSESSIVE.sub("", word)) in self.words
+
     def _capitalised_unknown(self, word: str) -> bool:
         bare = _fold(_POSSESSIVE.sub("", word))
         return (

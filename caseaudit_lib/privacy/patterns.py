@@ -77,6 +77,11 @@ _REF_SHAPES = re.compile(
 )
 
 
+# The decimals of a number ("35.00967117988395") are not a phone number.
+_DECIMAL_BEFORE = re.compile(r"\d[.,]$")
+_DIGIT_RUN = re.compile(r"[+(]?\d[\d \t()\-.]{5,24}\d")
+
+
 def _valid_date(day: int, month: int) -> bool:
     return 1 <= day <= 31 and 1 <= month <= 12
 
@@ -117,15 +122,30 @@ def _nhs(text: str) -> Iterable[Span]:
 
 
 def _phones(text: str) -> Iterable[Span]:
-    if sum(c.isdigit() for c in text) < 7:
-        return
+    # libphonenumber reads a long text slowly: only the runs of digits long enough to dial.
+    for run in _DIGIT_RUN.finditer(text):
+        if sum(c.isdigit() for c in run.group(0)) < 9:
+            continue
+        start = max(0, run.start() - 1)
+        yield from (
+            (start + a, start + b, kind) for a, b, kind in _phones_in(text[start : run.end()])
+        )
+
+
+def _phones_in(text: str) -> Iterable[Span]:
     seen = set()
     for m in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.VALID):
         seen.add(m.start)
-        yield m.start, m.end, "phone number"
+        if not _DECIMAL_BEFORE.search(text[: m.start]):
+            yield m.start, m.end, "phone number"
     for m in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
         digits = sum(c.isdigit() for c in m.raw_string)
-        if m.start not in seen and digits >= 10 and m.raw_string.lstrip("(")[:1] in "0+":
+        if (
+            m.start not in seen
+            and digits >= 10
+            and m.raw_string.lstrip("(")[:1] in "0+"
+            and not _DECIMAL_BEFORE.search(text[: m.start])
+        ):
             yield m.start, m.end, "phone number"
 
 
@@ -150,17 +170,15 @@ FINDERS: tuple[Callable[[str], Iterable[Span]], ...] = (
 )
 
 
-def patterned_spans(text: str) -> list[Span]:
-    """Return the spans of every patterned personal detail in a text."""
-    return [span for finder in FINDERS for span in finder(text)]
+def patterned_spans(text: str, *, dates: bool = True) -> list[Span]:
+    """Return the spans of every patterned personal detail in a text (dates too, or not)."""
+    return [span for finder in (FINDERS if dates else FINDERS[1:]) for span in finder(text)]
 
 
 def date_spans_allowed(text: str, allowed: Iterable[str]) -> set[tuple[int, int]]:
     """Return the spans of dates in a text that are among some allowed date texts (audit dates)."""
     keys = {_date_key(a) for a in allowed} - {None}
-    return {
-        (start, end) for start, end, _ in _dates(text) if _date_key(text[start:end]) in keys
-    }
+    return {(start, end) for start, end, _ in _dates(text) if _date_key(text[start:end]) in keys}
 
 
 def _date_key(text: str) -> dt.date | None:
