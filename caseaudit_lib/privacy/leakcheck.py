@@ -215,7 +215,7 @@ def _search(
     path: Path, chunks: list[tuple[str | None, str | None, str]], needles: Needles
 ) -> list[Problem]:
     """Return the problems of one file's text chunks: (sheet, place, text) each."""
-    problems = _search_details(path, chunks)
+    problems = []
     folded = [(sheet, place, fold_text(text)) for sheet, place, text in chunks]
     # One search of the whole file per column; chunk by chunk only to locate a hit. Chunks are
     # joined by newlines, which are not word characters, so no match spans two cells.
@@ -236,6 +236,9 @@ def _search(
                 # Not Problem.column: that would read as a column of this file.
             )
         )
+    # A value already found at a place is not reported again by its shape.
+    places = {(p.sheet, p.cell) for p in problems}
+    problems += [p for p in _search_details(path, chunks) if (p.sheet, p.cell) not in places]
     return problems
 
 
