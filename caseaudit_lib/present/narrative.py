@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from caseaudit_lib.compare.comparison import DECLINED, IMPROVED, NO_CLEAR_CHANGE, NOT_TESTED
-from caseaudit_lib.present.findings import (
+from caseaudit_lib.findings.findings import (
     NOT_REVIEWED,
     Findings,
     earlier_findings,
     findings_of,
     recommendations_table,
 )
-from caseaudit_lib.present.sanitise import safe_markdown
+from caseaudit_lib.findings.sanitise import safe_markdown
 from caseaudit_lib.present.wording import (
     date_span,
     missing,

@@ -16,7 +16,7 @@ Headings name the parts (the format in full, with an example, is in docs/report.
 HTML comments (``<!-- ... -->``) are notes for the analyst and are ignored: the drafts that
 ``caseaudit findings draft`` writes keep the scores and the auditors' evidence in them. This
 module turns the text into the same mapping a YAML findings file holds, with the line of each
-part, so that :mod:`caseaudit_lib.present.findings` checks both formats alike and every fault
+part, so that :mod:`caseaudit_lib.findings.findings` checks both formats alike and every fault
 names its line. A heading that names no part and no theme is a located error.
 """
 

@@ -19,9 +19,9 @@ import pandas as pd
 
 from caseaudit_lib.config.params import AuditParams, earlier_chain
 from caseaudit_lib.errors import ParamsError, Problem
+from caseaudit_lib.findings.findings_markdown import is_markdown, read_markdown_findings
+from caseaudit_lib.findings.sanitise import clean_yaml_texts
 from caseaudit_lib.paths import display_path, resolve
-from caseaudit_lib.present.findings_markdown import is_markdown, read_markdown_findings
-from caseaudit_lib.present.sanitise import clean_yaml_texts
 from caseaudit_lib.yaml_fields import FieldChecker, one_of, read_yaml_mapping
 
 if TYPE_CHECKING:
