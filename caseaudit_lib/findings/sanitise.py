@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from caseaudit_lib.errors import Problem
+from caseaudit_lib.privacy.detector import Detector, describe, withhold_spans
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 
@@ -146,8 +147,16 @@ def safe_markdown(text: Any) -> Any:
     return text
 
 
+# Keys whose values are the format's own (ids, dates due, statuses, theme ids), not prose.
+STRUCTURAL_KEYS = ("id", "due", "status", "theme", "audit_id")
+
+
 def clean_yaml_texts(
-    values: Any, source: str, path: str | Path | None = None
+    values: Any,
+    source: str,
+    path: str | Path | None = None,
+    *,
+    detector: Detector | None = None,
 ) -> tuple[Any, list[Problem]]:
     """Return a YAML file's values with every text cleaned, and a warning per thing dropped.
 
@@ -155,6 +164,9 @@ def clean_yaml_texts(
         values: what the file holds (mappings, lists, texts, other scalars).
         source: the file as problems name it.
         path: the file itself, read again to find the line of each drop (None: no lines).
+        detector: when given, personal details are withheld from every text but the
+            structural ones (``STRUCTURAL_KEYS``), with a warning naming the line and the
+            kind of detail, never the detail.
 
     """
     lines = _scalar_lines(path)
@@ -176,6 +188,25 @@ def clean_yaml_texts(
                         expected="Markdown text: emphasis, lists, links to http(s) or mailto",
                     )
                 )
+            if detector is not None and key.rsplit(".", 1)[-1] not in STRUCTURAL_KEYS:
+                spans = detector.spans(cleaned)
+                if spans:
+                    # The line of the first detail, found without ever printing it.
+                    first = min(spans)
+                    line = _line_of(cleaned[first[0] : first[1]], lines.get(key), path)
+                    withheld, kinds = withhold_spans(cleaned, spans)
+                    cleaned = SafeMarkdown(withheld)
+                    warnings.append(
+                        Problem(
+                            "warning",
+                            source,
+                            "identifying text withheld from the findings ("
+                            + ", ".join(describe(k) for k in kinds)
+                            + ")",
+                            cell=f"{key}, line {line}" if line else key or None,
+                            expected="no names, dates, addresses, contact details or references",
+                        )
+                    )
             return cleaned
         if isinstance(value, Mapping):
             return {k: walk(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}

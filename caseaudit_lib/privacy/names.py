@@ -151,6 +151,19 @@ class NameFinder:
                     flags[i] = True
         return [(t.start(), t.end(), KIND) for t, flag in zip(tokens, flags, strict=True) if flag]
 
+    def _title_word(self, text: str, tokens: list[re.Match[str]], i: int, j: int) -> bool:
+        """Return whether token j is a capitalised ordinary word, not a name, beside token i."""
+        if not 0 <= j < len(tokens):
+            return False
+        a, b = sorted((i, j))
+        word = tokens[j].group(0)
+        bare = _fold(_POSSESSIVE.sub("", word))
+        return (
+            _adjacent(text, tokens[a], tokens[b])
+            and word[:1].isupper()
+            and (bare in self.not_names or (bare in self.words and bare not in self.names))
+        )
+
     def is_ordinary(self, word: str) -> bool:
         """Return whether a word is also an ordinary English word ("Grace", "Will's")."""
         return _fold(_POSSESSIVE.sub("", word)) in self.words
@@ -190,7 +203,9 @@ class NameFinder:
         if not capital or len(bare) < 3:
             return False
         if not _SENTENCE_END.search(text[: tokens[i].start()]):
-            return True  # capitalised mid-sentence
+            # Capitalised mid-sentence, unless in a title-case phrase of ordinary words
+            # ("Short Quality Screening", "Cookham Wood"): a name stands beside names.
+            return not any(self._title_word(text, tokens, i, j) for j in (i - 1, i + 1))
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if possessive:
             return True

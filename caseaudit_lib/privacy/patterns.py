@@ -177,7 +177,10 @@ def patterned_spans(text: str, *, dates: bool = True) -> list[Span]:
 
 def date_spans_allowed(text: str, allowed: Iterable[str]) -> set[tuple[int, int]]:
     """Return the spans of dates in a text that are among some allowed date texts (audit dates)."""
-    keys = {_date_key(a) for a in allowed} - {None}
+    allowed = list(allowed)
+    keys = {_date_key(a) for a in allowed if len(a) <= 30}
+    keys |= {_date_key(a[s:e]) for a in allowed for s, e, _ in _dates(a)}
+    keys.discard(None)
     return {(start, end) for start, end, _ in _dates(text) if _date_key(text[start:end]) in keys}
 
 
