@@ -59,6 +59,8 @@ FIELD_WORDS = frozenset(
     resettlement transition probation nps crc electronic monitoring tag curfew yoi str sts
     secure training centre unit council borough local authority la nhs gp ofsted barnardos
     nspcc catch22 kooth princes trust mind connexions job centre jobcentre duty desk bromley
+    childview careworks yois eclipse liquidlogic mosaic capita servelec dob pru ypo str
+    timescale timescales countersigned countersign safeguarding
     orpington beckenham penge anerley chislehurst sidcup bexley bexleyheath croydon lewisham
     greenwich southwark lambeth wandsworth lewes medway kent essex surrey sussex london
     feltham cookham wood keppel wetherby werrington parc oakhill rainsbrook hindley
@@ -92,13 +94,16 @@ PERSON_VERBS = frozenset(
     said says told stated reported disclosed attended engaged missed refused agreed lives
     lived was is has had did does felt feels wants wanted became presented admitted denied
     explained moved returned appeared received continues remains declined failed struggled
-    started completed spoke visited met confirmed advised
+    started completed spoke visited met confirmed advised gave prefers turns attends says
+    turned arrived left told admits denies
     """.split()
 )
 _TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’\-](?=[^\W\d_]))*")
 _POSSESSIVE = re.compile(r"['’]s?$", re.I)
 _PREFIXED = re.compile(r"^(?:o['’]|mc|mac)[a-z]{3,}$", re.I)
-_SENTENCE_END = re.compile(r"(?:^|[.!?:;\n•\-–—(\"“]\s*)$")
+# What starts a sentence (a capital there says nothing); a colon does not ("Custody: Demi").
+_SENTENCE_END = re.compile(r"(?:^|[.!?;\n•\-–—(\"“]\s*)$")
+_PERSON_DETAIL = re.compile(r"^\s*[,(]\s*(?:dob|d\.o\.b|born|aged?)\b", re.I)
 
 
 def _fold(word: str) -> str:
@@ -144,12 +149,21 @@ class NameFinder:
         # A capitalised word beside a name is part of it ("Oluwaseun Adeyemi").
         for _ in range(2):
             for i, tok in enumerate(tokens):
-                if flags[i] or not self._capitalised_unknown(tok.group(0)):
+                if flags[i] or not self._may_join(text, tokens, i):
                     continue
                 near = [j for j in (i - 1, i + 1) if 0 <= j < len(tokens) and flags[j]]
                 if any(_adjacent(text, tokens[min(i, j)], tokens[max(i, j)]) for j in near):
                     flags[i] = True
-        return [(t.start(), t.end(), KIND) for t, flag in zip(tokens, flags, strict=True) if flag]
+        spans: list[Span] = []
+        for tok, flag in zip(tokens, flags, strict=True):
+            if not flag:
+                continue
+            # A name of several words is one span: "[withheld]", not "[withheld] [withheld]".
+            if spans and text[spans[-1][1] : tok.start()].strip(" .") == "":
+                spans[-1] = (spans[-1][0], tok.end(), KIND)
+            else:
+                spans.append((tok.start(), tok.end(), KIND))
+        return spans
 
     def _title_word(self, text: str, tokens: list[re.Match[str]], i: int, j: int) -> bool:
         """Return whether token j is a capitalised ordinary word, not a name, beside token i."""
@@ -164,9 +178,36 @@ class NameFinder:
             and (bare in self.not_names or (bare in self.words and bare not in self.names))
         )
 
+    def _caps_name_beside(self, text: str, tokens: list[re.Match[str]], i: int) -> bool:
+        """Return whether a capitalised gazetteer name that is no word stands beside token i."""
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(tokens):
+                a, b = sorted((i, j))
+                other = tokens[j].group(0)
+                bare = _fold(_POSSESSIVE.sub("", other))
+                if (
+                    other.isupper()
+                    and _adjacent(text, tokens[a], tokens[b])
+                    and bare in self.names
+                    and bare not in self.words
+                ):
+                    return True
+        return False
+
     def is_ordinary(self, word: str) -> bool:
         """Return whether a word is also an ordinary English word ("Grace", "Will's")."""
         return _fold(_POSSESSIVE.sub("", word)) in self.words
+
+    def _may_join(self, text: str, tokens: list[re.Match[str]], i: int) -> bool:
+        """Return whether a capitalised word beside a name is part of it ("Zain Robinson")."""
+        word = tokens[i].group(0)
+        bare = _fold(_POSSESSIVE.sub("", word))
+        if not word[:1].isupper() or word.isupper() or _inner_capital(word) or len(bare) < 2:
+            return False
+        if bare in self.not_names or bare in TITLES:
+            return False
+        # At the start of a sentence an ordinary word is just that ("Saw Kieran").
+        return bare not in self.words or not _SENTENCE_END.search(text[: tokens[i].start()])
 
     def _capitalised_unknown(self, word: str) -> bool:
         bare = _fold(_POSSESSIVE.sub("", word))
@@ -184,20 +225,52 @@ class NameFinder:
         bare = _fold(_POSSESSIVE.sub("", word)) if possessive else _fold(word)
         if len(bare) < 2 or bare in self.not_names or bare in TITLES:
             return False
+        if word.isupper() and len(bare) > 2:
+            # Capitals are emphasis or acronyms ("SMART", "ROSH") unless a name stands there.
+            return bare in self.names and (
+                bare not in self.words or self._caps_name_beside(text, tokens, i)
+            )
         prev = tokens[i - 1] if i else None
         prev_word = _fold(prev.group(0)) if prev else ""
         after_prev = prev is not None and _adjacent(text, prev, tokens[i], allow=",")
-        capital = word[:1].isupper() and (not word.isupper() or len(bare) > 4)
+        capital = word[:1].isupper()
         if capital and after_prev and prev_word in TITLES:
             return True
         if capital and prev is not None and _is_initial(text, prev, tokens[i]):
             return bare in self.names or bare not in self.words
-        if capital and after_prev and prev_word in RELATIONS:
-            return bare not in self.words or bare in self.names
+        if capital and prev is not None and prev_word in RELATIONS:
+            # "mum Sarah", "nan (Blessing)", "social worker, Tunde": any capitalised word.
+            if _adjacent(text, prev, tokens[i], allow=",(:"):
+                # Set apart ("nan (Blessing)") any word is a name; run on ("Victim Liaison
+                # Officer") only a name or a word no dictionary knows.
+                set_apart = text[prev.end() : tokens[i].start()].strip() != ""
+                if not _inner_capital(word) and (
+                    set_apart or bare in self.names or bare not in self.words
+                ):
+                    return True
+        unknown = self._capitalised_unknown(word) and not _inner_capital(word)
         if _PREFIXED.match(_POSSESSIVE.sub("", word)) and capital:
             return True
+        if (
+            "-" in word
+            and capital
+            and all(
+                p in self.names or p not in self.words for p in map(_fold, word.split("-")) if p
+            )
+        ):
+            return True  # a double-barrelled name: "Thomas-Reid"
         if bare not in self.names:
-            return False
+            if not unknown or len(bare) < 3:
+                return False
+            # A capitalised word that no dictionary knows and the field does not use: a name
+            # mid-sentence ("with Emeka"); first in a sentence only with a possessive or a
+            # person's verb after it ("Tiwa's mum", "Femi said"), as modern words ("Escalation")
+            # are missing from the 1934 dictionary.
+            return (
+                possessive
+                or not _SENTENCE_END.search(text[: tokens[i].start()])
+                or self._person_follows(text, tokens, i)
+            )
         if bare not in self.words:  # a name and nothing else: any case
             return len(bare) >= 3 or capital
         if not capital or len(bare) < 3:
@@ -206,15 +279,17 @@ class NameFinder:
             # Capitalised mid-sentence, unless in a title-case phrase of ordinary words
             # ("Short Quality Screening", "Cookham Wood"): a name stands beside names.
             return not any(self._title_word(text, tokens, i, j) for j in (i - 1, i + 1))
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if possessive:
+        return possessive or self._person_follows(text, tokens, i)
+
+    def _person_follows(self, text: str, tokens: list[re.Match[str]], i: int) -> bool:
+        """Return whether a person's verb or another name follows token i ("Grace said")."""
+        if _PERSON_DETAIL.match(text[tokens[i].end() :]):  # "Tanisha, DOB ..."
             return True
-        if nxt is not None and _adjacent(text, tokens[i], nxt):
-            following = _fold(nxt.group(0))
-            return following in PERSON_VERBS or (
-                nxt.group(0)[:1].isupper() and following in self.names
-            )
-        return False
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is None or not _adjacent(text, tokens[i], nxt):
+            return False
+        following = _fold(_POSSESSIVE.sub("", nxt.group(0)))
+        return following in PERSON_VERBS or (nxt.group(0)[:1].isupper() and following in self.names)
 
 
 class _WordList:
@@ -245,6 +320,11 @@ _INFLECTIONS = (
     ("ly", ("", "le")),
     ("er", ("", "e")),
 )
+
+
+def _inner_capital(word: str) -> bool:
+    """Return whether a word has a capital after its first letter ("RoSH", "ChildView")."""
+    return any(c.isupper() for c in word[1:]) and not word.isupper() and "'" not in word
 
 
 def _adjacent(text: str, a: re.Match[str], b: re.Match[str], allow: str = "") -> bool:
