@@ -56,9 +56,10 @@ Road|Bourne Way|Mottingham Lane|Cotmandene Crescent|Winchester Park
     .strip()
     .split("|")
 )
-AREAS = ["BR1", "BR2", "BR3", "BR5", "BR6", "BR7", "SE6", "SE9", "SE12", "SE20", "SE26", "CR0",
-         "CR4", "DA14", "DA15", "TN16", "SE1", "E15", "N17", "SW9", "M14", "B23", "LS8", "NG7"]  # fmt: skip
+AREAS = """BR1 BR2 BR3 BR5 BR6 BR7 SE6 SE9 SE12 SE20 SE26 CR0 CR4 DA14 DA15 TN16 SE1 E15 N17 SW9
+M14 B23 LS8 NG7""".split()
 UNIT = "ABDEFGHJLNPQRSTUWXYZ"
+NICKNAMES = ["Kez", "Jay", "Tee", "Mo", "Deji", "Kuba", "Shan", "Bex"]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]  # fmt: skip
 ROLES = ["SW", "social worker", "case manager", "YOT officer", "ETE worker", "school SENCO",
@@ -102,7 +103,8 @@ def _phone(rng: random.Random) -> str:
         f"07700 900{digits(3)}", f"07{rng.choice('4589')}{digits(2)} {digits(6)}",
         f"07{rng.choice('4589')}{digits(8)}", f"020 8{digits(3)} {digits(4)}",
         f"01689 8{digits(5)}", f"+44 7{rng.choice('4589')}{digits(2)} {digits(6)}",
-        f"+44 (0)20 8{digits(3)} {digits(4)}", f"+33 6 {digits(2)} {digits(2)} {digits(2)} {digits(2)}",
+        f"+44 (0)20 8{digits(3)} {digits(4)}",
+        f"+33 6 {digits(2)} {digits(2)} {digits(2)} {digits(2)}",
         f"+48 5{digits(2)} {digits(3)} {digits(3)}", f"+234 80{digits(1)} {digits(3)} {digits(4)}",
         f"0208 {rng.choice('3456')}{digits(2)} {digits(4)}",
     ]  # fmt: skip

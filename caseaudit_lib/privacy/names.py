@@ -148,7 +148,7 @@ class NameFinder:
         flags = [self._is_name(text, tokens, i) for i in range(len(tokens))]
         # A capitalised word beside a name is part of it ("Oluwaseun Adeyemi").
         for _ in range(2):
-            for i, tok in enumerate(tokens):
+            for i in range(len(tokens)):
                 if flags[i] or not self._may_join(text, tokens, i):
                     continue
                 near = [j for j in (i - 1, i + 1) if 0 <= j < len(tokens) and flags[j]]
