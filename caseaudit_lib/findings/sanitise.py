@@ -2,12 +2,14 @@
 
 Findings, comments, auditor names, titles, baseline labels and framework wording are untrusted
 text: the report notebook displays them as Markdown, and nbconvert renders Markdown's raw HTML as
-it stands. :func:`clean_markdown` keeps only the Markdown the findings format documents (emphasis,
-lists, tables, links to ``http(s)`` and ``mailto`` addresses and to headings of the page) and
+it stands. :func:`clean_markdown` reads the text with a CommonMark parser (markdown-it-py,
+:mod:`.markdown_tokens`) and keeps only the Markdown the findings format documents (emphasis,
+lists, tables, links to ``http(s)`` and ``mailto`` addresses and to headings of the page); it
 drops the rest: raw HTML (a ``<script>`` or ``<style>`` element with its content, any other tag
-without it), HTML comments, images, and links to anything else (``javascript:``, ``data:``, a
-file), whose text is kept without the link. A ``<`` that starts no tag is written ``&lt;``, which
-Markdown shows as ``<``, so nothing left can open a tag.
+without it), HTML comments, images (even inside a link), links nested in links, and links to
+anything else (``javascript:``, ``data:``, a file, a scheme hidden behind entities), whose text
+is kept without the link. A ``<`` that starts no tag is written ``&lt;``, which Markdown shows as
+``<``, so nothing left can open a tag.
 
 :func:`clean_yaml_texts` cleans every text of a findings file and returns a warning per drop,
 naming the file, the key and the line. The exported page gets a second, allow-list pass
@@ -17,43 +19,17 @@ naming the file, the key and the line. The exported page gets a second, allow-li
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from caseaudit_lib.errors import Problem
+from caseaudit_lib.findings.markdown_tokens import ALLOWED_SCHEMES as ALLOWED_SCHEMES
+from caseaudit_lib.findings.markdown_tokens import Drop, clean
+from caseaudit_lib.findings.markdown_tokens import link_allowed as link_allowed
 from caseaudit_lib.privacy.detector import Detector, describe, withhold_spans
-
-ALLOWED_SCHEMES = ("http", "https", "mailto")
-
-# Elements whose content is code or markup, not text: dropped whole.
-_CONTENT_ELEMENTS = (
-    "script|style|iframe|object|embed|template|noscript|textarea|svg|math|xmp|noembed|noframes"
-)
-_HTML = re.compile(
-    r"(?P<comment><!--.*?(?:-->|\Z))"
-    rf"|(?P<element><(?P<name>{_CONTENT_ELEMENTS})\b[^>]*>.*?(?:</(?P=name)\s*>|\Z))"
-    r"|(?P<autolink><(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{1,31}):[^\s<>]*>)"
-    r"|(?P<tag></?[A-Za-z][A-Za-z0-9\-]*(?=[\s/>])[^>]*>)"
-    r"|(?P<declaration><[!?][^>]*>)"
-    r"|(?P<lt><)",
-    re.IGNORECASE | re.DOTALL,
-)
-# An inline link or image: [text](destination "title"), the destination possibly in <...>.
-_LINK = re.compile(
-    r"(?P<bang>!?)\[(?P<text>(?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\])*)\]"
-    r"\(\s*(?P<dest><[^>\n]*>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*)"
-    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)",
-    re.DOTALL,
-)
-# A link reference definition: [label]: destination
-_REFERENCE = re.compile(r"^ {0,3}\[(?P<label>[^\]\n]+)\]:[ \t]*(?P<dest>\S+).*$", re.MULTILINE)
-_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\\]+")
 
 
 class SafeMarkdown(str):
@@ -62,82 +38,12 @@ class SafeMarkdown(str):
     __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Drop:
-    """One thing :func:`clean_markdown` left out: what it was, and the text, to find its line."""
-
-    what: str
-    fragment: str
-
-
-def link_allowed(destination: str) -> bool:
-    """Return whether a link destination is http(s), mailto or a heading of the same page."""
-    url = _INVISIBLE.sub("", html.unescape(destination.strip().strip("<>"))).lower()
-    if url.startswith("#"):
-        return True
-    scheme = _SCHEME.match(url)
-    return scheme is not None and scheme.group(1) in ALLOWED_SCHEMES
-
-
-def _describe_tag(fragment: str) -> str:
-    name = re.match(r"</?\s*([A-Za-z][A-Za-z0-9\-]*)", fragment)
-    return f"raw HTML <{name.group(1).lower()}>" if name else "raw HTML"
-
-
 def clean_markdown(text: str) -> tuple[SafeMarkdown, list[Drop]]:
     """Return Markdown with raw HTML, images and unsafe links left out, and what was left out."""
     if isinstance(text, SafeMarkdown):
         return text, []
-    drops: list[Drop] = []
-
-    def html_part(match: re.Match[str]) -> str:
-        if match.group("comment") is not None:
-            drops.append(Drop("an HTML comment", match.group(0)))
-            return ""
-        if match.group("element") is not None:
-            drops.append(Drop(_describe_tag(match.group(0)), match.group(0)))
-            return ""
-        if match.group("autolink") is not None:
-            if match.group("scheme").lower() in ALLOWED_SCHEMES:
-                return match.group(0)
-            drops.append(Drop(f"a {match.group('scheme').lower()}: link", match.group(0)))
-            return ""
-        if match.group("tag") is not None:
-            drops.append(Drop(_describe_tag(match.group(0)), match.group(0)))
-            return ""
-        if match.group("declaration") is not None:
-            drops.append(Drop("raw HTML", match.group(0)))
-            return ""
-        return "&lt;"
-
-    def link(match: re.Match[str]) -> str:
-        label = match.group("text")
-        if match.group("bang"):
-            drops.append(Drop("an image (not part of the findings format)", match.group(0)))
-            return label
-        if link_allowed(match.group("dest")):
-            return match.group(0)
-        drops.append(Drop(_link_kind(match.group("dest")), match.group(0)))
-        return label
-
-    def reference(match: re.Match[str]) -> str:
-        if link_allowed(match.group("dest")):
-            return match.group(0)
-        drops.append(Drop(_link_kind(match.group("dest")), match.group(0)))
-        return ""
-
-    cleaned = _HTML.sub(html_part, str(text))
-    cleaned = _LINK.sub(link, cleaned)
-    cleaned = _REFERENCE.sub(reference, cleaned)
+    cleaned, drops = clean(str(text))
     return SafeMarkdown(cleaned), drops
-
-
-def _link_kind(destination: str) -> str:
-    url = _INVISIBLE.sub("", html.unescape(destination.strip().strip("<>"))).lower()
-    scheme = _SCHEME.match(url)
-    if scheme:
-        return f"a {scheme.group(1)}: link"
-    return "a link to a file (only http(s) and mailto links are allowed)"
 
 
 def safe_markdown(text: Any) -> Any:

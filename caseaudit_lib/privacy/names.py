@@ -102,7 +102,7 @@ _TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’\-](?=[^\W\d_]))*")
 _POSSESSIVE = re.compile(r"['’]s?$", re.I)
 _PREFIXED = re.compile(r"^(?:o['’]|mc|mac)[a-z]{3,}$", re.I)
 # What starts a sentence (a capital there says nothing); a colon does not ("Custody: Demi").
-_SENTENCE_END = re.compile(r"(?:^|[.!?;\n•\-–—(\"“]\s*)$")
+_SENTENCE_END = re.compile(r"(?:^|[.!?;\n•\-–—(\"“]\s*)[*_]*$")
 _PERSON_DETAIL = re.compile(r"^\s*[,(]\s*(?:dob|d\.o\.b|born|aged?)\b", re.I)
 
 
@@ -211,12 +211,15 @@ class NameFinder:
 
     def _capitalised_unknown(self, word: str) -> bool:
         bare = _fold(_POSSESSIVE.sub("", word))
+        parts = [_fold(p) for p in word.split("-") if p]
         return (
             word[:1].isupper()
             and not word.isupper()
             and len(bare) >= 2
             and bare not in self.not_names
             and bare not in self.words
+            # "Back-dating", "Follow-up": words joined are words
+            and not (len(parts) > 1 and all(p in self.words for p in parts))
         )
 
     def _is_name(self, text: str, tokens: list[re.Match[str]], i: int) -> bool:
