@@ -1,4 +1,4 @@
-"""Findings Markdown read by a CommonMark parser: what the format drops, named, and the rest kept."""
+"""Findings Markdown read by a CommonMark parser: what the format drops is named, the rest kept."""
 
 from __future__ import annotations
 

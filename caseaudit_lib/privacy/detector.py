@@ -26,6 +26,7 @@ from caseaudit_lib.privacy.patterns import date_spans_allowed, patterned_spans
 
 WITHHELD = "[withheld]"
 _WORD = re.compile(r"\w+")
+_POSSESSIVE = re.compile(r"['’]s?$")
 _ARTICLE = {
     "name": "a name",
     "date": "a date",
@@ -169,14 +170,16 @@ def found_values(text: str, detector: Detector) -> set[str]:
     out = set()
     for start, end, kind in sorted(detector.spans(text)):
         value = text[start:end].strip()
-        if kind == "name" and " " not in value and detector.names.is_ordinary(value):
-            continue
+        if kind == "name":
+            value = _POSSESSIVE.sub("", value)  # "Kieran's" is searched as "Kieran"
+            if " " not in value and detector.names.is_ordinary(value):
+                continue
         out.add(value)
     # Names written together ("Grace Brown") are searched together too.
     names = [(s, e) for s, e, k in sorted(detector.spans(text)) if k == "name"]
     for (s1, e1), (s2, e2) in zip(names, names[1:], strict=False):
         if text[e1:s2].strip(" .,") == "":
-            out.add(text[s1:e2])
+            out.add(_POSSESSIVE.sub("", text[s1:e2]))
     return out
 
 
