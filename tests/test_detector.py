@@ -83,7 +83,7 @@ def test_comments_are_withheld_at_load_with_the_kinds_named(tmp_path):
     path = write_csv(tmp_path / "a.csv", rows)
     audit = load_audit(path, load_framework(MINI), privacy=PrivacyConfig(salt=b"x"))
     (text,) = [c for c in audit.answers["comment"] if c]
-    assert text == f"{WITHHELD} mum on {WITHHELD}, lives at {WITHHELD}"
+    assert text == f"{WITHHELD}'s mum on {WITHHELD}, lives at {WITHHELD}"
     (warning,) = [w for w in audit.warnings if "withheld" in w.message]
     assert warning.cell == "E2"
     assert "a name" in warning.message and "a phone number" in warning.message
@@ -101,7 +101,7 @@ def test_findings_text_is_withheld_with_file_and_line(tmp_path):
         "background:\n  - Fine.\n  - Kieran's mum rang from 07700 900123.\n", encoding="utf-8"
     )
     findings = load_findings(path)
-    assert findings.background[1] == f"{WITHHELD} mum rang from {WITHHELD}."
+    assert findings.background[1] == f"{WITHHELD}'s mum rang from {WITHHELD}."
     (warning,) = findings.warnings
     said = str(warning)
     assert "background[1], line 3" in said and "a name, a phone number" in said

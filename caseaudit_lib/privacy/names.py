@@ -158,11 +158,14 @@ class NameFinder:
         for tok, flag in zip(tokens, flags, strict=True):
             if not flag:
                 continue
+            # The possessive stays ("[withheld]'s mum"): it tells the reader whose.
+            possessive = _POSSESSIVE.search(tok.group(0)) if len(tok.group(0)) > 3 else None
+            end = tok.start() + possessive.start() if possessive else tok.end()
             # A name of several words is one span: "[withheld]", not "[withheld] [withheld]".
             if spans and text[spans[-1][1] : tok.start()].strip(" .") == "":
-                spans[-1] = (spans[-1][0], tok.end(), KIND)
+                spans[-1] = (spans[-1][0], end, KIND)
             else:
-                spans.append((tok.start(), tok.end(), KIND))
+                spans.append((tok.start(), end, KIND))
         return spans
 
     def _title_word(self, text: str, tokens: list[re.Match[str]], i: int, j: int) -> bool:
@@ -242,7 +245,7 @@ class NameFinder:
         if capital and prev is not None and _is_initial(text, prev, tokens[i]):
             return bare in self.names or bare not in self.words
         if capital and prev is not None and prev_word in RELATIONS:
-            # "mum Sarah", "nan (Blessing)", "social worker, Tunde": any capitalised word.
+            # "mum Sarah", "nan (Blessing)", "social worker, Tunde".
             if _adjacent(text, prev, tokens[i], allow=",(:"):
                 # Set apart ("nan (Blessing)") any word is a name; run on ("Victim Liaison
                 # Officer") only a name or a word no dictionary knows.
