@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from audit_files import MINI, write_csv
 
@@ -123,3 +125,16 @@ def test_the_leak_check_finds_patterned_details_in_board_files(tmp_path):
 def test_ordinary_words_found_as_names_are_not_searched_alone():
     values = found_values("Grace said so; seen with Kieran", DETECTOR)
     assert "Kieran" in values and "Grace" not in values
+
+
+def test_numbers_of_a_build_are_no_phone_numbers(tmp_path):
+    # papermill's durations, pandas' floats and large counts fill executed notebooks and tables
+    notebook = tmp_path / "04_explore.ipynb"
+    meta = {"papermill": {"duration": 0.09103770695709379, "start_time": "2026-12-03T17:20:51"}}
+    cells = [{"cell_type": "code", "source": "x", "metadata": {"n": 447313150554}}]
+    notebook.write_text(
+        json.dumps({"metadata": meta, "cells": cells, "nbformat": 4, "nbformat_minor": 5})
+    )
+    table = tmp_path / "scores.csv"
+    table.write_text("a,b\n-20.00397663608932,35.00967117988395\n0.0661665950344017,1\n")
+    assert scan_outputs([notebook, table], {}) == []

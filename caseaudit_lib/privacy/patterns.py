@@ -77,8 +77,9 @@ _REF_SHAPES = re.compile(
 )
 
 
-# The decimals of a number ("35.00967117988395") are not a phone number.
+# The decimals of a number ("35.00967117988395", a duration 0.0910377069) are no phone number.
 _DECIMAL_BEFORE = re.compile(r"\d[.,]$")
+_DECIMAL = re.compile(r"[+\-]?\d*[.,]\d+")
 _DIGIT_RUN = re.compile(r"[+(]?\d[\d \t()\-.]{5,24}\d")
 
 
@@ -136,7 +137,12 @@ def _phones_in(text: str) -> Iterable[Span]:
     seen = set()
     for m in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.VALID):
         seen.add(m.start)
-        if not _DECIMAL_BEFORE.search(text[: m.start]):
+        # Dialled as a phone (0, + or a bracket first): a bare 12-digit count is not one.
+        if (
+            m.raw_string[:1] in "0+("
+            and not _DECIMAL_BEFORE.search(text[: m.start])
+            and not _DECIMAL.fullmatch(m.raw_string)
+        ):
             yield m.start, m.end, "phone number"
     for m in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
         digits = sum(c.isdigit() for c in m.raw_string)
@@ -145,6 +151,7 @@ def _phones_in(text: str) -> Iterable[Span]:
             and digits >= 10
             and m.raw_string.lstrip("(")[:1] in "0+"
             and not _DECIMAL_BEFORE.search(text[: m.start])
+            and not _DECIMAL.fullmatch(m.raw_string)
         ):
             yield m.start, m.end, "phone number"
 
