@@ -64,7 +64,7 @@ _NI = re.compile(
 )
 _REF_CONTEXT = re.compile(
     r"\b(?:ref(?:erence)?|case\s+(?:no|number|id|ref)|crn|pnc|upn|urn|cms|childview|careworks"
-    r"|yois|mosaic|liquidlogic|lcs|eclipse|id)\b\.?\s*(?:no\.?|number|#)?\s*[:#]?\s*"
+    r"|yois|mosaic|liquidlogic|lcs|eclipse)\b\.?\s*(?:id\b|ref\b|no\.?|number|#)?\s*[:#]?\s*"
     r"((?=[\w/\-]*\d)[A-Z]{0,4}[\-/]?\d[\w/\-]*\d[A-Z]?|(?=[\w/\-]*\d)[A-Z]{1,4}[\-/]?\d{3,}[A-Z]?)",
     re.I,
 )
@@ -156,6 +156,13 @@ def _phones_in(text: str) -> Iterable[Span]:
             yield m.start, m.end, "phone number"
 
 
+def _references(text: str) -> Iterable[Span]:
+    # A reference has three digits or more: "ref R02" is a recommendation, not a child's file.
+    for m in _REF_CONTEXT.finditer(text):
+        if sum(c.isdigit() for c in m.group(1)) >= 3:
+            yield m.start(1), m.end(1), "case reference"
+
+
 def _regex(regex: re.Pattern[str], kind: str, group: int = 0) -> Callable[[str], Iterable[Span]]:
     def find(text: str) -> Iterable[Span]:
         for m in regex.finditer(text):
@@ -172,7 +179,7 @@ FINDERS: tuple[Callable[[str], Iterable[Span]], ...] = (
     _nhs,
     _regex(_NI, "National Insurance number"),
     _phones,
-    _regex(_REF_CONTEXT, "case reference", 1),
+    _references,
     _regex(_REF_SHAPES, "case reference"),
 )
 
