@@ -138,3 +138,13 @@ def test_numbers_of_a_build_are_no_phone_numbers(tmp_path):
     table = tmp_path / "scores.csv"
     table.write_text("a,b\n-20.00397663608932,35.00967117988395\n0.0661665950344017,1\n")
     assert scan_outputs([notebook, table], {}) == []
+
+
+def test_a_pseudonym_that_looks_like_a_postcode_is_ours(tmp_path):
+    # Salted pseudonyms are random base32: "C-SW23XY" would read as the postcode SW2 3XY.
+    text = "Cases C-SW23XY and P-BR23AB; the child moved to SW2 3XY"
+    out, kinds = DETECTOR.withhold(text)
+    assert out == "Cases C-SW23XY and P-BR23AB; the child moved to [withheld]"
+    page = tmp_path / "draft.md"
+    page.write_text("Evidence of C-SW23XY: plan late.")
+    assert scan_outputs([page], {}) == []

@@ -23,10 +23,16 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from caseaudit_lib.privacy.names import NameFinder
 from caseaudit_lib.privacy.patterns import date_spans_allowed, patterned_spans
+from caseaudit_lib.privacy.pseudonymise import CASE_PREFIX, OTHER_PREFIX, PSEUDONYM_LENGTH
 
 WITHHELD = "[withheld]"
 _WORD = re.compile(r"\w+")
 _POSSESSIVE = re.compile(r"['’]s?$")
+# The salted pseudonyms ("C-AB23CD") are ours, and random: one may look like a postcode.
+_PSEUDONYM = re.compile(
+    rf"(?<![\w-])(?:{re.escape(CASE_PREFIX)}|{re.escape(OTHER_PREFIX)})"
+    rf"[A-Z2-7]{{{PSEUDONYM_LENGTH}}}(?![\w-])"
+)
 _ARTICLE = {
     "name": "a name",
     "date": "a date",
@@ -132,7 +138,7 @@ class Detector:
         if self.allowed_dates and any(k == "date" for _, _, k in found):
             keep = date_spans_allowed(text, self.allowed_dates)
             found = [s for s in found if not (s[2] == "date" and s[:2] in keep)]
-        return found
+        return without_pseudonyms(text, found)
 
     def withhold(self, text: str) -> tuple[str, list[str]]:
         """Return text with every detail replaced by ``[withheld]``, and the kinds found."""
@@ -141,6 +147,16 @@ class Detector:
     def kinds(self, text: str) -> list[str]:
         """Return the kinds of detail in a text, in order of first appearance, without values."""
         return withhold_spans(text, self.spans(text))[1]
+
+
+def without_pseudonyms(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Return the spans that do not fall within one of the case pseudonyms of a text."""
+    if "-" not in text:
+        return spans
+    ours = [(m.start(), m.end()) for m in _PSEUDONYM.finditer(text)]
+    if not ours:
+        return spans
+    return [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in ours)]
 
 
 def withhold_spans(text: str, spans: Iterable[tuple[int, int, str]]) -> tuple[str, list[str]]:

@@ -43,7 +43,7 @@ from urllib.parse import unquote
 from caseaudit_lib.errors import Problem, excel_cell
 from caseaudit_lib.framework.model import fold_text
 from caseaudit_lib.load.reading import cell_text
-from caseaudit_lib.privacy.detector import describe
+from caseaudit_lib.privacy.detector import describe, without_pseudonyms
 from caseaudit_lib.privacy.patterns import patterned_spans
 
 MIN_LENGTH = 3
@@ -252,7 +252,7 @@ def _search_details(path: Path, chunks: list[tuple[str | None, str | None, str]]
     """
     first: dict[str, tuple[str | None, str | None, int]] = {}
     for sheet, place, text in chunks:
-        for _, _, kind in patterned_spans(text, dates=False):
+        for _, _, kind in without_pseudonyms(text, patterned_spans(text, dates=False)):
             if kind in BOARD_KINDS:
                 where = first.setdefault(kind, (sheet, place, 0))
                 first[kind] = (where[0], where[1], where[2] + 1)
