@@ -148,3 +148,15 @@ def test_a_pseudonym_that_looks_like_a_postcode_is_ours(tmp_path):
     page = tmp_path / "draft.md"
     page.write_text("Evidence of C-SW23XY: plan late.")
     assert scan_outputs([page], {}) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"model_id": "a07953461278f0e1c2d3"}',  # a widget's hex id
+        '{"id": "225ad620-0047-4257-8899-f66d4864e456"}',  # a uuid
+        "2 cases went to court and 3 of the 6 themes were on the way",
+    ],
+)
+def test_ids_and_ordinary_sentences_in_a_build_are_no_details(text):
+    assert DETECTOR.withhold(text) == (text, [])

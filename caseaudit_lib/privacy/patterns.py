@@ -49,10 +49,10 @@ _STREET = (
     r"|pl|grove|terrace|rise|walk|square|sq|mews|court|ct|park|hill|row|vale|view|parade|green"
     r"|estate|house|towers?|heights|gate|end|wharf|yard"
 )
+# The street's name is capitalised ("14 Elm Road"), or "2 cases went to court" would be one.
 _ADDRESS = re.compile(
-    rf"\b(?:(?:flat|apartment|apt|unit)\s+\d+[a-z]?,?\s+)?\d{{1,4}}[a-z]?,?\s+"
-    rf"(?:[A-Z][\w'’\-]*\s+){{1,3}}(?:{_STREET})\b\.?",
-    re.I,
+    rf"\b(?:(?i:flat|apartment|apt|unit)\s+\d+[a-zA-Z]?,?\s+)?\d{{1,4}}[a-zA-Z]?,?\s+"
+    rf"(?:[A-Z][\w'’\-]*\s+){{1,3}}(?i:{_STREET})\b\.?"
 )
 _EMAIL = re.compile(r"[\w.+\-']+@[\w\-]+(?:\.[\w\-]+)+", re.I)
 _TEN_DIGITS = re.compile(r"(?<![\w/.\-])(\d{3})[\s\-]?(\d{3})[\s\-]?(\d{4})(?![\w/\-]|\.\d)")
@@ -80,7 +80,9 @@ _REF_SHAPES = re.compile(
 # The decimals of a number ("35.00967117988395", a duration 0.0910377069) are no phone number.
 _DECIMAL_BEFORE = re.compile(r"\d[.,]$")
 _DECIMAL = re.compile(r"[+\-]?\d*[.,]\d+")
-_DIGIT_RUN = re.compile(r"[+(]?\d[\d \t()\-.]{5,24}\d")
+# A phone number stands apart: digits inside a word (a hex id "a07953461278f") are none.
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+_DIGIT_RUN = re.compile(r"(?<!\w)[+(]?\d[\d \t()\-.]{5,24}\d(?!\w)")
 
 
 def _valid_date(day: int, month: int) -> bool:
@@ -124,8 +126,11 @@ def _nhs(text: str) -> Iterable[Span]:
 
 def _phones(text: str) -> Iterable[Span]:
     # libphonenumber reads a long text slowly: only the runs of digits long enough to dial.
+    uuids = [m.span() for m in _UUID.finditer(text)] if "-" in text else []
     for run in _DIGIT_RUN.finditer(text):
         if sum(c.isdigit() for c in run.group(0)) < 9:
+            continue
+        if any(a <= run.start() < b for a, b in uuids):  # a notebook's ids, not a number
             continue
         start = max(0, run.start() - 1)
         yield from (
