@@ -97,7 +97,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_findings_draft(args: argparse.Namespace) -> int:
-    from caseaudit_lib.present.findings_draft import write_findings_draft
+    from caseaudit_lib.findings.findings_draft import write_findings_draft
 
     out = write_findings_draft(Path(args.params), Path(args.out), force=args.force)
     print(f"wrote {out}: edit it, then name it as findings_file in {args.params}")

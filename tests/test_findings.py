@@ -1,4 +1,4 @@
-"""Tests for caseaudit_lib.present.findings: the findings file and recommendations' status."""
+"""Tests for caseaudit_lib.findings.findings: the findings file and recommendations' status."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import pytest
 
 from caseaudit_lib.config.params import AuditParams, load_params
 from caseaudit_lib.errors import ParamsError
-from caseaudit_lib.framework.model import load_framework
-from caseaudit_lib.paths import project_root
-from caseaudit_lib.present.findings import (
+from caseaudit_lib.findings.findings import (
     NOT_REVIEWED,
     Findings,
     Recommendation,
@@ -16,6 +14,8 @@ from caseaudit_lib.present.findings import (
     load_findings,
     recommendations_table,
 )
+from caseaudit_lib.framework.model import load_framework
+from caseaudit_lib.paths import project_root
 
 FRAMEWORK = load_framework("yjb-audit-2016")
 

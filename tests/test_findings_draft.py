@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from caseaudit_lib.cli import main
+from caseaudit_lib.findings.findings import load_findings
 from caseaudit_lib.pipeline import score_params
-from caseaudit_lib.present.findings import load_findings
 from caseaudit_lib.present.narrative import Narrative
 
 ROOT = Path(__file__).resolve().parents[1]

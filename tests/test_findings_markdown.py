@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from caseaudit_lib.errors import ParamsError
+from caseaudit_lib.findings.findings import load_findings
+from caseaudit_lib.findings.findings_markdown import parse_markdown_findings
 from caseaudit_lib.framework.model import load_framework
-from caseaudit_lib.present.findings import load_findings
-from caseaudit_lib.present.findings_markdown import parse_markdown_findings
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORK = load_framework("yjb-audit-2016")

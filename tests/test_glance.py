@@ -8,7 +8,7 @@ import pytest
 from mini_results import mini_results
 
 from caseaudit_lib.export.html import CONTENT_END, CONTENT_START, TOC_MARKER, add_table_of_contents
-from caseaudit_lib.present.findings import Findings, Recommendation
+from caseaudit_lib.findings.findings import Findings, Recommendation
 from caseaudit_lib.present.glance import (
     TOC_HERE,
     glance_html,

@@ -27,10 +27,10 @@ import yaml
 from caseaudit_lib.cli import main
 from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.export.page_safety import find_live_script
+from caseaudit_lib.findings.findings import load_findings
 from caseaudit_lib.framework.model import load_framework
 from caseaudit_lib.load.encrypted import PASSWORD_NAMES_ENV
 from caseaudit_lib.paths import ROOT_ENV
-from caseaudit_lib.present.findings import load_findings
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "data" / "hostile"

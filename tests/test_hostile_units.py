@@ -19,17 +19,17 @@ from caseaudit_lib.export.page_safety import (
     find_live_script,
     require_no_live_script,
 )
-from caseaudit_lib.forms.template import ANSWERS_SHEET
-from caseaudit_lib.load.excel_cells import error_text_faults
-from caseaudit_lib.load.reading import read_audit_sheet
-from caseaudit_lib.load.sheet_choice import TEMPLATE_ANSWERS_SHEET, SheetInfo, choose_sheet
-from caseaudit_lib.present.sanitise import (
+from caseaudit_lib.findings.sanitise import (
     SafeMarkdown,
     clean_markdown,
     clean_yaml_texts,
     link_allowed,
     plain_text,
 )
+from caseaudit_lib.forms.template import ANSWERS_SHEET
+from caseaudit_lib.load.excel_cells import error_text_faults
+from caseaudit_lib.load.reading import read_audit_sheet
+from caseaudit_lib.load.sheet_choice import TEMPLATE_ANSWERS_SHEET, SheetInfo, choose_sheet
 from caseaudit_lib.present.wording import render, tidy
 
 FRAMEWORK = Path(__file__).parent / "data" / "hostile" / "frameworks" / "mini.yaml"

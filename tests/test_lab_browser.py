@@ -35,6 +35,8 @@ COPIED = ("notebooks", "params", "data", "pyproject.toml")
 OTHER_AUDIT = "params/bromley-2017.yaml"
 OTHER_TITLE = "Follow-up case file audit, Bromley YOS, March 2017 (synthetic sample)"
 VISIBLE_NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+# An auditor's comment that would run script if the notebooks' HTML took it as markup.
+HOSTILE = '<img src=x onerror="window.caseauditRan=1">'
 RUN_TIMEOUT_MS = 300_000  # a cold kernel on a loaded machine imports pandas, scipy, matplotlib
 
 
@@ -144,6 +146,23 @@ def stop(server: subprocess.Popen, base: str, token: str) -> list[int]:
     return [p for p in spawned if alive(p)]
 
 
+def plant_hostile_comment(workbook: Path) -> None:
+    """Write HOSTILE into the first evidence cell of every question (the copy's workbook)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    sheet = book["Answers"]
+    rows = list(sheet.iter_rows())
+    header = next(r for r in rows if r[0].value == "case_id")
+    for col, cell in enumerate(header):
+        if str(cell.value or "").endswith("_comment"):
+            for row in rows[header[0].row :]:
+                if row[col].value:
+                    row[col].value = HOSTILE
+                    break
+    book.save(workbook)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     """Start JupyterLab on a copy of the project; yield (base URL, token, project copy)."""
@@ -154,6 +173,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Pa
             shutil.copytree(source, project / name)
         else:
             shutil.copy2(source, project / name)
+    plant_hostile_comment(project / "data" / "bromley-2016-audit.xlsx")
     port, token = free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
     # Jupyter's config, settings, runtime files (which hold the token) and workspaces all in the
@@ -289,6 +309,11 @@ def test_explorer_responds_in_the_browser(lab, browser) -> None:  # noqa: ANN001
         after = text(questions)
         assert f"Questions of {other}" in after and after != before
         assert text(showing).startswith(f"Showing: {other} · ")
+        # An auditor's "<img onerror=...>" is shown as text and runs nothing.
+        evidence = page.locator(".widget-html:has-text('Cases and the auditors')").first
+        assert HOSTILE in text(evidence)
+        assert page.locator(".jp-OutputArea img[src='x']").count() == 0
+        assert page.evaluate("() => window.caseauditRan") is None
     finally:
         page.screenshot(path=str(lab[2] / "04_explore.png"))
         page.close()

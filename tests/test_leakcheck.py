@@ -132,7 +132,9 @@ def test_the_loader_and_the_leak_check_write_a_cell_alike(tmp_path, value, text)
     assert loaded == cell_text(scanned) == text
     assert leakcheck.cell_text is cell_text
     problems = scan_outputs([path], {"dob": {loaded}})
-    assert [(p.cell, columns([p])) for p in problems] == [("A1", ["dob"])]
+    # A reference is also found by its shape (a personal detail of its own kind).
+    by_value = [p for p in problems if "personal detail:" not in p.message]
+    assert [(p.cell, columns([p])) for p in by_value] == [("A1", ["dob"])]
 
 
 def test_the_leak_check_folds_text_as_the_framework_matches_case_types():

@@ -17,9 +17,9 @@ from caseaudit_lib.compare.comparison import (
     NOT_TESTED,
     VERDICTS,
 )
+from caseaudit_lib.findings.findings import NOT_REVIEWED
 from caseaudit_lib.paths import project_root
 from caseaudit_lib.pipeline import score_params
-from caseaudit_lib.present.findings import NOT_REVIEWED
 from caseaudit_lib.present.narrative import (
     Against,
     Narrative,

@@ -14,9 +14,9 @@ import pytest
 from caseaudit_lib.compare.baseline import load_baseline
 from caseaudit_lib.config.params import load_params
 from caseaudit_lib.errors import FrameworkError, ParamsError, Problem
+from caseaudit_lib.findings.findings import load_findings
 from caseaudit_lib.framework.model import fold_text, parse_framework
 from caseaudit_lib.pipeline import score_params
-from caseaudit_lib.present.findings import load_findings
 from caseaudit_lib.yaml_fields import FieldChecker, one_of, parse_yaml, show_value
 
 MINI = str(Path(__file__).parent / "data" / "frameworks" / "mini.yaml")

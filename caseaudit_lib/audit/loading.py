@@ -69,7 +69,7 @@ def _validate(path: DataSpec, framework: Framework, privacy: PrivacyConfig) -> V
     if not sheets:
         raise AuditDataError(unread)
     # Before validation, so that no later step ever holds a name written in a comment.
-    sheets, withheld = withhold_identifiers(sheets, privacy)
+    sheets, withheld = withhold_identifiers(sheets, privacy, framework)
     sheet = validate_workbooks(sheets, framework, privacy)
     sheet.problems[:0] = unread
     sheet.problems += withheld

@@ -196,7 +196,7 @@ def is_blank_form(error: CaseAuditError) -> bool:
 
 def report_warnings(params: AuditParams, framework: Any) -> None:
     """Print, one line each, what the report leaves out of the findings file (unsafe text)."""
-    from caseaudit_lib.present.findings import findings_of
+    from caseaudit_lib.findings.findings import findings_of
 
     try:
         findings = findings_of(params, framework)

@@ -135,8 +135,8 @@ class PreviewBuilder:
     def _build(self, stage: str, staging: Path) -> tuple[bytes, list[str]]:
         from caseaudit_lib.build.audit_build import require_filled_form
         from caseaudit_lib.export.html import export_html
+        from caseaudit_lib.findings.findings import findings_of
         from caseaudit_lib.framework.model import load_framework
-        from caseaudit_lib.present.findings import findings_of
 
         if stage == SCORES_STAGE:
             # Before anything can fail: kept scores must never be re-used for inputs that changed.

@@ -233,7 +233,7 @@ def _question_options(results: AuditResults, theme_id: str) -> list[tuple[str, A
 
 def _html(table: pd.DataFrame, caption: str) -> str:
     if table.empty:
-        return f"<p><b>{caption}</b>: nothing to show for this selection.</p>"
+        return f"<p><b>{html.escape(caption)}</b>: nothing to show for this selection.</p>"
     return styled(table, caption).to_html()
 
 

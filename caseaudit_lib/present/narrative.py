@@ -30,14 +30,14 @@ from caseaudit_lib.compare.comparison import (
     familywise_false_alarm,
     tested_comparisons,
 )
-from caseaudit_lib.present.findings import (
+from caseaudit_lib.findings.findings import (
     NOT_REVIEWED,
     Findings,
     earlier_findings,
     findings_of,
     recommendations_table,
 )
-from caseaudit_lib.present.sanitise import safe_markdown
+from caseaudit_lib.findings.sanitise import safe_markdown
 from caseaudit_lib.present.wording import (
     date_span,
     missing,

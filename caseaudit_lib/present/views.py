@@ -11,6 +11,7 @@ against the library.
 
 from __future__ import annotations
 
+import html
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ def styled(table: pd.DataFrame, caption: str | None = None) -> Styler:
 
     Columns are recognised by their headings: ``... %`` percentages, ``... pts`` percentage
     points, ``n`` / ``... n`` counts, ``Kappa``. A missing value shows as "–", never as 0.
+    Every cell, heading and the caption are HTML-escaped.
     """
     formats: dict[str, Any] = {}
     for column in table.columns:
@@ -52,9 +54,12 @@ def styled(table: pd.DataFrame, caption: str | None = None) -> Styler:
             formats[column] = "{:.0f}"
         elif name == "Kappa":
             formats[column] = "{:.2f}"
-    styler = table.style.format(formats, na_rep=MISSING).hide(axis="index")
+    # Cells and headings hold what people typed (comments, auditors' names, theme names):
+    # escaped, so "<img onerror=...>" in a comment is text in the notebook, never markup.
+    styler = table.style.format(formats, na_rep=MISSING, escape="html").hide(axis="index")
+    styler = styler.format_index(escape="html", axis=1)
     styler = styler.set_table_styles([{"selector": "th, td", "props": "text-align: left;"}])
-    return styler.set_caption(caption) if caption else styler
+    return styler.set_caption(html.escape(caption)) if caption else styler
 
 
 def interval_text(low: Any, high: Any, unit: str = "%") -> list[str]:

@@ -18,8 +18,8 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from caseaudit_lib.present.findings import NOT_REVIEWED
-from caseaudit_lib.present.sanitise import safe_markdown
+from caseaudit_lib.findings.findings import NOT_REVIEWED
+from caseaudit_lib.findings.sanitise import safe_markdown
 from caseaudit_lib.score.ratings import pct_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

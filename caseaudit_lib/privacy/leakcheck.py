@@ -43,6 +43,8 @@ from urllib.parse import unquote
 from caseaudit_lib.errors import Problem, excel_cell
 from caseaudit_lib.framework.model import fold_text
 from caseaudit_lib.load.reading import cell_text
+from caseaudit_lib.privacy.detector import describe, without_pseudonyms
+from caseaudit_lib.privacy.patterns import patterned_spans
 
 MIN_LENGTH = 3
 SMALL_NUMBER = 10_000
@@ -51,6 +53,11 @@ ANY_COLUMN = "an identifying column"
 TEXT_SUFFIXES = frozenset(
     {".html", ".htm", ".txt", ".md", ".json", ".yaml", ".yml", ".svg", ".tex"}
 )
+# The detector's kinds searched for in every board file as they are (see _search_details).
+BOARD_KINDS = frozenset(
+    {"postcode", "address", "phone number", "e-mail address", "NHS number",
+     "National Insurance number", "case reference"}
+)  # fmt: skip
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp"})
 
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
@@ -208,11 +215,11 @@ def _search(
     path: Path, chunks: list[tuple[str | None, str | None, str]], needles: Needles
 ) -> list[Problem]:
     """Return the problems of one file's text chunks: (sheet, place, text) each."""
+    problems = []
     folded = [(sheet, place, fold_text(text)) for sheet, place, text in chunks]
     # One search of the whole file per column; chunk by chunk only to locate a hit. Chunks are
     # joined by newlines, which are not word characters, so no match spans two cells.
     whole = "\n".join(text for _, _, text in folded)
-    problems = []
     for column, pattern in needles.items():
         if not pattern.search(whole):
             continue
@@ -227,6 +234,38 @@ def _search(
                 sheet=sheet,
                 cell=place,
                 # Not Problem.column: that would read as a column of this file.
+            )
+        )
+    # A value already found at a place is not reported again by its shape.
+    places = {(p.sheet, p.cell) for p in problems}
+    problems += [p for p in _search_details(path, chunks) if (p.sheet, p.cell) not in places]
+    return problems
+
+
+def _search_details(path: Path, chunks: list[tuple[str | None, str | None, str]]) -> list[Problem]:
+    """Return one problem per kind of patterned personal detail in a file, wherever it came from.
+
+    The detector's unambiguous kinds (postcodes, addresses, phone numbers, e-mail addresses,
+    NHS and National Insurance numbers, case references of common shapes) never belong in a
+    board file, whatever the input says. Names and dates do (the service's, the audit's): they
+    are looked for as the values the detector found in the input (:func:`compile_needles`).
+    """
+    first: dict[str, tuple[str | None, str | None, int]] = {}
+    for sheet, place, text in chunks:
+        for _, _, kind in without_pseudonyms(text, patterned_spans(text, dates=False)):
+            if kind in BOARD_KINDS:
+                where = first.setdefault(kind, (sheet, place, 0))
+                first[kind] = (where[0], where[1], where[2] + 1)
+    problems = []
+    for kind, (sheet, place, count) in first.items():
+        more = f" ({count} places)" if count > 1 else ""
+        problems.append(
+            Problem(
+                "error",
+                str(path),
+                f"contains a personal detail: {describe(kind)}{more}",
+                sheet=sheet,
+                cell=place,
             )
         )
     return problems

@@ -233,14 +233,14 @@ def collect_identifiers(
     framework: object | None = None,
     config: PrivacyConfig | None = None,
 ) -> set[str]:
-    """Return the raw values of an input's identifying columns, and what its patterns find.
+    """Return the raw values of an input's identifying columns, and what the detector finds.
 
     For the leak check, which looks for them in exported files; never print them. A date of
     birth read from Excel as "2010-03-04 00:00:00" is returned as "2010-03-04" too.
 
     Args:
         path: The audit scoring file, or a folder or glob of them (every file is read).
-        framework: Accepted for symmetry with ``load_audit``; the columns are found by header
+        framework: Its wording is never a personal detail; the columns are found by header
             alone. A :class:`PrivacyConfig` passed here is taken as ``config``.
         config: The privacy settings; None for the defaults.
 
@@ -249,7 +249,10 @@ def collect_identifiers(
         config = framework
     config = config or PrivacyConfig()
     found: set[str] = set()
-    patterns = [re.compile(p, re.I) for p in config.patterns]
+    # What the loader withholds from comments is what the leak check looks for: one detector.
+    from caseaudit_lib.privacy.detector import Detector, found_values, framework_wording
+
+    detector = Detector(None, config.patterns, framework_wording(framework))
     for file in data_files(path):
         sheet = read_audit_sheet(file)
         header = sheet.grid.iloc[sheet.header_row]
@@ -258,9 +261,8 @@ def collect_identifiers(
             if text.strip() and config.action(text) is not None:
                 values = body[col].str.strip()
                 found.update(values[values != ""])
-            elif config.patterns and is_comment_column(text):
-                # What the params' patterns withhold from comments must not reach outputs either.
-                for cell in body[col]:
-                    found.update(m.group(0) for p in patterns for m in p.finditer(cell))
+            elif is_comment_column(text):
+                for cell in pd.unique(body[col]):
+                    found.update(found_values(cell, detector))
     found.update(m.group(1) for v in list(found) if (m := _MIDNIGHT.match(v)))
     return found

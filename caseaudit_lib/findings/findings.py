@@ -19,9 +19,10 @@ import pandas as pd
 
 from caseaudit_lib.config.params import AuditParams, earlier_chain
 from caseaudit_lib.errors import ParamsError, Problem
+from caseaudit_lib.findings.findings_markdown import is_markdown, read_markdown_findings
+from caseaudit_lib.findings.sanitise import clean_yaml_texts
 from caseaudit_lib.paths import display_path, resolve
-from caseaudit_lib.present.findings_markdown import is_markdown, read_markdown_findings
-from caseaudit_lib.present.sanitise import clean_yaml_texts
+from caseaudit_lib.privacy.detector import Detector, framework_wording
 from caseaudit_lib.yaml_fields import FieldChecker, one_of, read_yaml_mapping
 
 if TYPE_CHECKING:
@@ -177,6 +178,8 @@ def load_findings(
     framework: Framework | None = None,
     *,
     audit_id: str | None = None,
+    allowed: Sequence[str] = (),
+    patterns: Sequence[str] = (),
 ) -> Findings:
     """Read an audit's findings file.
 
@@ -186,23 +189,29 @@ def load_findings(
             a recommendation's ``theme``) must be one of its themes.
         audit_id: the audit's id; when given and the file names one, they must agree (a guard
             against pointing a params file at another audit's findings).
+        allowed: the params' own wording (service, title, audit dates): never withheld, like
+            the framework's.
+        patterns: the params' ``privacy: {patterns: [...]}``, withheld as from comments.
 
     Raises:
         ParamsError: one problem per fault, all at once.
 
     """
     markdown = None
+    # The findings pass the same detector as the auditors' comments (text often pasted from them).
+    detector = Detector(None, patterns, [*framework_wording(framework), *allowed])
     if is_markdown(path):
         resolved = resolve(path)
         markdown = read_markdown_findings(resolved, display_path(resolved), framework)
         source, c = display_path(resolved), FieldChecker(display_path(resolved))
         # Markdown lines are located by the parser (markdown.locate), not by re-reading YAML.
-        values, dropped = clean_yaml_texts(markdown.values, source)
+        values, dropped = clean_yaml_texts(markdown.values, source, detector=detector)
+        dropped = [markdown.locate(p) for p in dropped]
     else:
         doc = read_yaml_mapping(path, "findings file")
         source, c = doc.source, doc.checker()
         # Everything below reads the cleaned text: no raw HTML or unsafe link reaches the report.
-        values, dropped = clean_yaml_texts(doc.values, source, resolve(path))
+        values, dropped = clean_yaml_texts(doc.values, source, resolve(path), detector=detector)
     c.unknown_keys("", values, TOP_KEYS)
     theme_ids = [t.id for t in framework.themes] if framework is not None else None
     file_audit = c.text("audit_id", values.get("audit_id"), optional=True)
@@ -228,7 +237,20 @@ def findings_of(params: AuditParams, framework: Framework | None = None) -> Find
     path = params.findings_path
     if path is None:
         return Findings()
-    return load_findings(path, framework, audit_id=params.audit_id)
+    return load_findings(
+        path,
+        framework,
+        audit_id=params.audit_id,
+        allowed=params_wording(params),
+        patterns=tuple(params.privacy.get("patterns", ())),
+    )
+
+
+def params_wording(params: AuditParams) -> list[str]:
+    """Return the params' own wording: the service, title, sample and the audit's dates."""
+    texts = [params.service, params.title, params.sample_description, params.audit_date]
+    texts += [params.audit_end_date or ""]
+    return [t for t in texts if t]
 
 
 def earlier_findings(

@@ -23,14 +23,14 @@ from typing import Any
 import pandas as pd
 
 from caseaudit_lib.errors import CaseAuditError, Problem
-from caseaudit_lib.pipeline import AuditResults, privacy_config, score_params
-from caseaudit_lib.present.findings import (
+from caseaudit_lib.findings.findings import (
     STATUSES,
     Findings,
     earlier_findings,
     recommendations_table,
 )
-from caseaudit_lib.present.findings_markdown import is_markdown
+from caseaudit_lib.findings.findings_markdown import is_markdown
+from caseaudit_lib.pipeline import AuditResults, privacy_config, score_params
 from caseaudit_lib.privacy.leakcheck import scan_outputs
 from caseaudit_lib.privacy.pseudonymise import collect_identifiers
 from caseaudit_lib.score.ratings import pct_text

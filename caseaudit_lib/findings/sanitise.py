@@ -2,12 +2,14 @@
 
 Findings, comments, auditor names, titles, baseline labels and framework wording are untrusted
 text: the report notebook displays them as Markdown, and nbconvert renders Markdown's raw HTML as
-it stands. :func:`clean_markdown` keeps only the Markdown the findings format documents (emphasis,
-lists, tables, links to ``http(s)`` and ``mailto`` addresses and to headings of the page) and
+it stands. :func:`clean_markdown` reads the text with a CommonMark parser (markdown-it-py,
+:mod:`.markdown_tokens`) and keeps only the Markdown the findings format documents (emphasis,
+lists, tables, links to ``http(s)`` and ``mailto`` addresses and to headings of the page); it
 drops the rest: raw HTML (a ``<script>`` or ``<style>`` element with its content, any other tag
-without it), HTML comments, images, and links to anything else (``javascript:``, ``data:``, a
-file), whose text is kept without the link. A ``<`` that starts no tag is written ``&lt;``, which
-Markdown shows as ``<``, so nothing left can open a tag.
+without it), HTML comments, images (even inside a link), links nested in links, and links to
+anything else (``javascript:``, ``data:``, a file, a scheme hidden behind entities), whose text
+is kept without the link. A ``<`` that starts no tag is written ``&lt;``, which Markdown shows as
+``<``, so nothing left can open a tag.
 
 :func:`clean_yaml_texts` cleans every text of a findings file and returns a warning per drop,
 naming the file, the key and the line. The exported page gets a second, allow-list pass
@@ -17,42 +19,17 @@ naming the file, the key and the line. The exported page gets a second, allow-li
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from caseaudit_lib.errors import Problem
-
-ALLOWED_SCHEMES = ("http", "https", "mailto")
-
-# Elements whose content is code or markup, not text: dropped whole.
-_CONTENT_ELEMENTS = (
-    "script|style|iframe|object|embed|template|noscript|textarea|svg|math|xmp|noembed|noframes"
-)
-_HTML = re.compile(
-    r"(?P<comment><!--.*?(?:-->|\Z))"
-    rf"|(?P<element><(?P<name>{_CONTENT_ELEMENTS})\b[^>]*>.*?(?:</(?P=name)\s*>|\Z))"
-    r"|(?P<autolink><(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]{1,31}):[^\s<>]*>)"
-    r"|(?P<tag></?[A-Za-z][A-Za-z0-9\-]*(?=[\s/>])[^>]*>)"
-    r"|(?P<declaration><[!?][^>]*>)"
-    r"|(?P<lt><)",
-    re.IGNORECASE | re.DOTALL,
-)
-# An inline link or image: [text](destination "title"), the destination possibly in <...>.
-_LINK = re.compile(
-    r"(?P<bang>!?)\[(?P<text>(?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\])*)\]"
-    r"\(\s*(?P<dest><[^>\n]*>|(?:[^\s()\\]|\\.|\((?:[^\s()\\]|\\.)*\))*)"
-    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)",
-    re.DOTALL,
-)
-# A link reference definition: [label]: destination
-_REFERENCE = re.compile(r"^ {0,3}\[(?P<label>[^\]\n]+)\]:[ \t]*(?P<dest>\S+).*$", re.MULTILINE)
-_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\\]+")
+from caseaudit_lib.findings.markdown_tokens import ALLOWED_SCHEMES as ALLOWED_SCHEMES
+from caseaudit_lib.findings.markdown_tokens import Drop, clean
+from caseaudit_lib.findings.markdown_tokens import link_allowed as link_allowed
+from caseaudit_lib.privacy.detector import Detector, describe, withhold_spans
 
 
 class SafeMarkdown(str):
@@ -61,82 +38,12 @@ class SafeMarkdown(str):
     __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Drop:
-    """One thing :func:`clean_markdown` left out: what it was, and the text, to find its line."""
-
-    what: str
-    fragment: str
-
-
-def link_allowed(destination: str) -> bool:
-    """Return whether a link destination is http(s), mailto or a heading of the same page."""
-    url = _INVISIBLE.sub("", html.unescape(destination.strip().strip("<>"))).lower()
-    if url.startswith("#"):
-        return True
-    scheme = _SCHEME.match(url)
-    return scheme is not None and scheme.group(1) in ALLOWED_SCHEMES
-
-
-def _describe_tag(fragment: str) -> str:
-    name = re.match(r"</?\s*([A-Za-z][A-Za-z0-9\-]*)", fragment)
-    return f"raw HTML <{name.group(1).lower()}>" if name else "raw HTML"
-
-
 def clean_markdown(text: str) -> tuple[SafeMarkdown, list[Drop]]:
     """Return Markdown with raw HTML, images and unsafe links left out, and what was left out."""
     if isinstance(text, SafeMarkdown):
         return text, []
-    drops: list[Drop] = []
-
-    def html_part(match: re.Match[str]) -> str:
-        if match.group("comment") is not None:
-            drops.append(Drop("an HTML comment", match.group(0)))
-            return ""
-        if match.group("element") is not None:
-            drops.append(Drop(_describe_tag(match.group(0)), match.group(0)))
-            return ""
-        if match.group("autolink") is not None:
-            if match.group("scheme").lower() in ALLOWED_SCHEMES:
-                return match.group(0)
-            drops.append(Drop(f"a {match.group('scheme').lower()}: link", match.group(0)))
-            return ""
-        if match.group("tag") is not None:
-            drops.append(Drop(_describe_tag(match.group(0)), match.group(0)))
-            return ""
-        if match.group("declaration") is not None:
-            drops.append(Drop("raw HTML", match.group(0)))
-            return ""
-        return "&lt;"
-
-    def link(match: re.Match[str]) -> str:
-        label = match.group("text")
-        if match.group("bang"):
-            drops.append(Drop("an image (not part of the findings format)", match.group(0)))
-            return label
-        if link_allowed(match.group("dest")):
-            return match.group(0)
-        drops.append(Drop(_link_kind(match.group("dest")), match.group(0)))
-        return label
-
-    def reference(match: re.Match[str]) -> str:
-        if link_allowed(match.group("dest")):
-            return match.group(0)
-        drops.append(Drop(_link_kind(match.group("dest")), match.group(0)))
-        return ""
-
-    cleaned = _HTML.sub(html_part, str(text))
-    cleaned = _LINK.sub(link, cleaned)
-    cleaned = _REFERENCE.sub(reference, cleaned)
+    cleaned, drops = clean(str(text))
     return SafeMarkdown(cleaned), drops
-
-
-def _link_kind(destination: str) -> str:
-    url = _INVISIBLE.sub("", html.unescape(destination.strip().strip("<>"))).lower()
-    scheme = _SCHEME.match(url)
-    if scheme:
-        return f"a {scheme.group(1)}: link"
-    return "a link to a file (only http(s) and mailto links are allowed)"
 
 
 def safe_markdown(text: Any) -> Any:
@@ -146,8 +53,16 @@ def safe_markdown(text: Any) -> Any:
     return text
 
 
+# Keys whose values are the format's own (ids, dates due, statuses, theme ids), not prose.
+STRUCTURAL_KEYS = ("id", "due", "status", "theme", "audit_id")
+
+
 def clean_yaml_texts(
-    values: Any, source: str, path: str | Path | None = None
+    values: Any,
+    source: str,
+    path: str | Path | None = None,
+    *,
+    detector: Detector | None = None,
 ) -> tuple[Any, list[Problem]]:
     """Return a YAML file's values with every text cleaned, and a warning per thing dropped.
 
@@ -155,6 +70,9 @@ def clean_yaml_texts(
         values: what the file holds (mappings, lists, texts, other scalars).
         source: the file as problems name it.
         path: the file itself, read again to find the line of each drop (None: no lines).
+        detector: when given, personal details are withheld from every text but the
+            structural ones (``STRUCTURAL_KEYS``), with a warning naming the line and the
+            kind of detail, never the detail.
 
     """
     lines = _scalar_lines(path)
@@ -176,6 +94,25 @@ def clean_yaml_texts(
                         expected="Markdown text: emphasis, lists, links to http(s) or mailto",
                     )
                 )
+            if detector is not None and key.rsplit(".", 1)[-1] not in STRUCTURAL_KEYS:
+                spans = detector.spans(cleaned)
+                if spans:
+                    # The line of the first detail, found without ever printing it.
+                    first = min(spans)
+                    line = _line_of(cleaned[first[0] : first[1]], lines.get(key), path)
+                    withheld, kinds = withhold_spans(cleaned, spans)
+                    cleaned = SafeMarkdown(withheld)
+                    warnings.append(
+                        Problem(
+                            "warning",
+                            source,
+                            "identifying text withheld from the findings ("
+                            + ", ".join(describe(k) for k in kinds)
+                            + ")",
+                            cell=f"{key}, line {line}" if line else key or None,
+                            expected="no names, dates, addresses, contact details or references",
+                        )
+                    )
             return cleaned
         if isinstance(value, Mapping):
             return {k: walk(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}

@@ -16,7 +16,7 @@ Headings name the parts (the format in full, with an example, is in docs/report.
 HTML comments (``<!-- ... -->``) are notes for the analyst and are ignored: the drafts that
 ``caseaudit findings draft`` writes keep the scores and the auditors' evidence in them. This
 module turns the text into the same mapping a YAML findings file holds, with the line of each
-part, so that :mod:`caseaudit_lib.present.findings` checks both formats alike and every fault
+part, so that :mod:`caseaudit_lib.findings.findings` checks both formats alike and every fault
 names its line. A heading that names no part and no theme is a located error.
 """
 
@@ -77,6 +77,7 @@ class _Block:
     key: str
     line: int
     paragraphs: list[str] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)  # the line each paragraph starts on
     open_item: bool = False  # the last line had text: a next line of text continues it
 
 
@@ -290,23 +291,31 @@ def parse_markdown_findings(
         item = _ITEM.match(line)
         if item:  # a bullet starts a paragraph
             block.paragraphs.append((item.group(1) or "").strip())
+            block.starts.append(n)
         elif block.open_item and block.paragraphs:  # the paragraph or bullet goes on
             block.paragraphs[-1] = (block.paragraphs[-1] + " " + line.strip()).strip()
         else:
             block.paragraphs.append(line.strip())
+            block.starts.append(n)
         block.open_item = True
 
     if problems:
         raise ParamsError(problems)
     for b in blocks:
-        paragraphs = [p for p in b.paragraphs if p]
+        kept = [(p, n) for p, n in zip(b.paragraphs, b.starts, strict=True) if p]
+        paragraphs = [p for p, _ in kept]
         if b.key == "conclusion":
             values["conclusion"] = "\n\n".join(paragraphs) or None
-        elif b.key.startswith("themes."):
+            continue
+        if b.key.startswith("themes."):
             _, tid, part = b.key.split(".", 2)
-            values["themes"][tid].setdefault(part, []).extend(paragraphs)
+            target = values["themes"][tid].setdefault(part, [])
         else:
-            values.setdefault(b.key, []).extend(paragraphs)
+            target = values.setdefault(b.key, [])
+        # Each paragraph's own line, so that a warning about it names where it is.
+        for p, n in kept:
+            lines[f"{b.key}[{len(target)}]"] = n
+            target.append(p)
     if rows:
         values["recommendations"] = rows
     return MarkdownFindings(values, lines)
