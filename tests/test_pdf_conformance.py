@@ -124,7 +124,9 @@ def test_what_was_good_is_kept(bundled_pdfs, name):
     assert all(is_a4(size) for size in facts.page_sizes)
     assert page_numbers(facts) == [(n, facts.pages) for n in range(1, facts.pages + 1)]
     assert all(facts.title in text for text in facts.texts)  # the title in the header
-    assert facts.texts[0].index("At a glance") < facts.texts[0].index("Contents")
+    # The box opens page 1; a long one (many recommendations) may push the contents on.
+    whole = " ".join(facts.texts)
+    assert "At a glance" in facts.texts[0] and whole.index("At a glance") < whole.index("Contents")
     assert facts.links and set(facts.links) <= facts.destinations
     assert "Recommendations" in facts.outline
     document = pdfium.PdfDocument(bundled_pdfs[name])  # what the leak check reads

@@ -133,9 +133,9 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def command_name(pid: int) -> str:
+def command_line(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
 
@@ -154,14 +154,14 @@ def interrupt(
     """Press Ctrl-C on a preview; return its exit status and the processes it left running.
 
     With ``kernel``, the preview must have a process of its own running (its warm kernel). With
-    ``with_pdf``, a Chromium too, and Ctrl-C goes to the whole process group, as a terminal's
-    does (so Playwright's driver gets it as well).
+    ``with_pdf``, its PDF engine too (a process of its own), and Ctrl-C goes to the whole
+    process group, as a terminal's does.
     """
     spawned = descendants(preview.process.pid)
     assert spawned or not kernel, "no kernel process to check"
     if with_pdf:
-        names = [command_name(pid) for pid in spawned]
-        assert any("chrom" in n or "headless" in n for n in names), names
+        lines = [command_line(pid) for pid in spawned]
+        assert any("caseaudit_lib.export.pdf_engine" in line for line in lines), lines
         os.killpg(preview.process.pid, signal.SIGINT)
     else:
         preview.process.send_signal(signal.SIGINT)
@@ -302,7 +302,7 @@ def test_two_previews_at_once_and_ctrl_c_leaves_nothing_running(
         assert again.returncode == 2
         (line,) = again.stderr.strip().splitlines()  # one line, no traceback
         assert "a preview of bromley-2016 is already running" in line
-        # Ctrl-C, from a terminal, to the one that started a Chromium for its PDF.
+        # Ctrl-C, from a terminal, to the one that started a PDF engine for its PDF.
         wait_for_version(other)
         assert (project / "outputs" / "bromley-2017" / "preview" / "report.pdf").is_file()
         code, left = interrupt(other, kernel=True, with_pdf=True)

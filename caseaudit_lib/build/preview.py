@@ -6,7 +6,7 @@ inputs by polling their content digests (portable; no file-system events to miss
 drives or editors that replace files). A save of the findings file re-runs the report notebook
 alone; a change to anything else (params, data, framework, baselines, earlier audits,
 notebooks) re-runs every notebook. Ctrl-C (or SIGTERM) stops the server, the kernel and any
-Chromium started for ``--pdf``.
+PDF engine started for ``--pdf``.
 
 Which files are watched, and which stage a changed file belongs to, come from the audit's
 manifest (:func:`caseaudit_lib.manifest.audit_manifest`): :func:`watched_files` and

@@ -13,7 +13,6 @@ page on show, with the located problems above it.
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import sys
 import time
@@ -94,20 +93,17 @@ class PreviewBuilder:
         return self
 
     def close(self) -> None:
-        """Stop the kernel and any Chromium the PDF started (safe to call twice)."""
+        """Stop the kernel and the PDF engine, if started (safe to call twice)."""
         session, self.session = self.session, None
         if session is not None:
             session.close()
         if self.pdf:
             from caseaudit_lib.export.printer import close_printers
 
-            # A terminal's Ctrl-C reaches Playwright's driver too, which then exits first: its
-            # closed connection is expected here, not an error to print on the way out.
-            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
             try:
                 close_printers()
             except Exception as exc:
-                print(f"closing Chromium: {failure_line(exc)}", file=sys.stderr)
+                print(f"closing the PDF engine: {failure_line(exc)}", file=sys.stderr)
 
     def build(self, stage: str) -> BuildOutcome:
         """Build the page: the report notebook only (``report``) or every notebook (``scores``)."""
