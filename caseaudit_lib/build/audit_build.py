@@ -25,7 +25,6 @@ build, only the report notebook runs (:func:`reusable_outputs`).
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Iterable, Mapping
@@ -37,6 +36,7 @@ from caseaudit_lib.build.batch import BuildFailed, BuildResult
 from caseaudit_lib.build.leaks import check_for_identifiers, scrub_failed
 from caseaudit_lib.build.state import read_stamp, staging_dir_for
 from caseaudit_lib.config.params import AuditParams, display_path, load_params
+from caseaudit_lib.config.timeouts import seconds_from_env
 from caseaudit_lib.errors import CaseAuditError
 from caseaudit_lib.export import REPORT_FILE
 from caseaudit_lib.framework.model import load_framework
@@ -86,31 +86,12 @@ def worker_setup() -> None:
 
 def cell_timeout() -> float:
     """Return the seconds a notebook cell may run: env ``CASEAUDIT_CELL_TIMEOUT``, default 600."""
-    return _seconds(CELL_TIMEOUT_ENV, CELL_TIMEOUT_S)
+    return seconds_from_env(CELL_TIMEOUT_ENV, CELL_TIMEOUT_S)
 
 
 def audit_timeout() -> float:
     """Return the seconds one audit's build may take: env ``CASEAUDIT_AUDIT_TIMEOUT``, 1800."""
-    return _seconds(AUDIT_TIMEOUT_ENV, AUDIT_TIMEOUT_S)
-
-
-def _seconds(name: str, default: float) -> float:
-    """Return a timeout from the environment, or the default.
-
-    Raises:
-        CaseAuditError: the variable is not a positive number of seconds.
-
-    """
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds < float("inf"):
-        raise CaseAuditError(f"{name}={text}: expected a positive number of seconds")
-    return seconds
+    return seconds_from_env(AUDIT_TIMEOUT_ENV, AUDIT_TIMEOUT_S)
 
 
 def _get_exporter() -> Any:

@@ -85,10 +85,7 @@ def write_pdf(
 
     """
     pdf_path = Path(pdf_path)
-    try:
-        seconds = print_timeout() if timeout is None else timeout
-    except ValueError as exc:
-        raise CaseAuditError([Problem("error", str(pdf_path), str(exc))]) from exc
+    seconds = print_timeout() if timeout is None else timeout
     temp = temp_name_for(pdf_path)
     job = {
         "html": str(Path(html_path).resolve()),

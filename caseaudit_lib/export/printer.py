@@ -25,6 +25,8 @@ import threading
 import time
 from typing import IO, Any
 
+from caseaudit_lib.config.timeouts import seconds_from_env
+
 ENGINE_ENV = "CASEAUDIT_PDF_ENGINE"  # a command line to run instead of the bundled engine
 TIMEOUT_ENV = "CASEAUDIT_PDF_TIMEOUT"  # seconds one print may take
 DEFAULT_TIMEOUT = 120.0  # a long report prints in a few seconds; generous on a loaded machine
@@ -53,22 +55,8 @@ def engine_command() -> tuple[str, ...]:
 
 
 def print_timeout() -> float:
-    """Return the seconds a print may take: $CASEAUDIT_PDF_TIMEOUT, else the default.
-
-    Raises:
-        ValueError: the variable is set but is not a positive number (the message says so).
-
-    """
-    raw = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not value > 0:
-        raise ValueError(f"{TIMEOUT_ENV}={raw} is not a positive number of seconds")
-    return value
+    """Return the seconds a print may take: $CASEAUDIT_PDF_TIMEOUT, else the default."""
+    return seconds_from_env(TIMEOUT_ENV, DEFAULT_TIMEOUT)
 
 
 class PdfPrinter:
