@@ -232,3 +232,12 @@ def test_a_page_that_cannot_be_made_is_one_problem_and_the_overview_is_still_wri
     (problem,) = problems
     assert "the regional view was not rebuilt: KeyError" in str(problem)
     assert "Traceback" not in str(problem) and "\n" not in str(problem)
+
+
+def test_the_regional_page_shows_percentages_by_the_one_rounding_rule():
+    # Issue 20: the whole percentage shown beside a band is rounded half up (64.5 is "65%",
+    # Good from 65), never Python's half to even ("64%").
+    from caseaudit_lib.export import region
+
+    pct = region._environment().filters["pct"]
+    assert pct(64.5) == "65%" and pct(79.5) == "80%" and pct(float("nan")) == "no data"

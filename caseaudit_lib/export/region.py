@@ -44,6 +44,7 @@ from caseaudit_lib.compare.funnel import (
 from caseaudit_lib.export import OVERVIEW_FILE, REGION_FILE, REPORT_FILE, TEMPLATES_DIR
 from caseaudit_lib.export.atomic import write_atomic
 from caseaudit_lib.present.wording import month_year
+from caseaudit_lib.score.ratings import pct_text
 
 if TYPE_CHECKING:
     from caseaudit_lib.config.params import AuditParams
@@ -227,11 +228,11 @@ def theme_view(page: RegionPage, theme_id: str) -> ThemeView:
                 "service": r.service,
                 "href": f"{r.audit_id}/{REPORT_FILE}",
                 "when": month_year(r.audit_date),
-                "score": f"{100 * r.score:.0f}%",
+                "score": pct_text(100 * r.score),
                 "n_cases": r.n_cases,
                 "n_eff": f"{r.n_eff:.0f}",
-                "limits_95": f"{100 * r.low_95:.0f}%–{100 * r.high_95:.0f}%",
-                "limits_998": f"{100 * r.low_99_8:.0f}%–{100 * r.high_99_8:.0f}%",
+                "limits_95": f"{pct_text(100 * r.low_95)}–{pct_text(100 * r.high_95)}",
+                "limits_998": f"{pct_text(100 * r.low_99_8)}–{pct_text(100 * r.high_99_8)}",
                 "position": POSITION_WORDS[r.position],
                 "small": r.n_cases < HMIP_MIN_CASES,
             }
@@ -330,7 +331,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["rating_class"] = rating_class
-    env.filters["pct"] = lambda v: "no data" if pd.isna(v) else f"{v:.0f}%"
+    env.filters["pct"] = pct_text  # the one rounding rule: the band of the number shown
     env.filters["p_value"] = lambda p: "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
     return env
 

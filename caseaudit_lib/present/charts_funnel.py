@@ -20,13 +20,14 @@ from caseaudit_lib.present.chart_base import (
     in_house_style,
     new_axes,
 )
+from caseaudit_lib.score.ratings import pct_text
 
 LIMIT_STYLES = {0.95: "--", 0.998: "-"}  # dashed inner, solid outer: not by colour alone
 MARKS = {ABOVE: ("^", style.OKABE_ITO[2]), BELOW: ("v", style.FLAG_COLOUR)}
 
 
 def _pct(value: float) -> str:
-    return f"{100 * value:.0f}%"
+    return pct_text(100 * value)  # as the page's table shows it: rounded half up
 
 
 @in_house_style
